@@ -1,0 +1,244 @@
+// The janitor (upstream CleanupWorker, every 60 s): retention of builds and uploads, crashed
+// records, local files, delete-after-upload, and leaked cloud images. Each task and each image
+// is isolated: one failure is logged and the sweep goes on.
+import type { CloudProvider } from '../cloud/provider.ts';
+import { NotFoundError } from '../cloud/errors.ts';
+import type { ImageBuild, ImageUpload } from '../model/types.ts';
+import { epochSeconds } from '../util/clock.ts';
+import type { BuilderContext } from './builder-context.ts';
+import {
+  formatsToDeleteAfterUpload, localFilesToDelete, planImageCleanup, uploadKey, type BuildWithUploads,
+} from './cleanup-plan.ts';
+import { providersUsingImage } from './image-types.ts';
+import { findLeakedImages } from './leaked-images.ts';
+import { deleteFormatFiles, hasLocalImageFile, listLocalBuildFiles, removePath } from './local-files.ts';
+
+export interface JanitorOptions {
+  intervalMs?: number;
+}
+
+export class Janitor {
+  private readonly ctx: BuilderContext;
+  private readonly opts: JanitorOptions;
+  /** Per provider: image ids seen leaked on the previous pass. */
+  private readonly leakSuspects = new Map<string, Set<string>>();
+
+  constructor(ctx: BuilderContext, opts: JanitorOptions = {}) {
+    this.ctx = ctx;
+    this.opts = opts;
+  }
+
+  async pass(signal: AbortSignal): Promise<number> {
+    const tasks: [string, () => Promise<void>][] = [
+      ['builds and uploads', () => this.cleanupImages(signal)],
+      ['local files', () => this.cleanupLocalFiles()],
+      ['leaked images', () => this.cleanupLeakedImages(signal)],
+    ];
+    for (const [name, task] of tasks) {
+      if (signal.aborted) break;
+      try {
+        await task();
+      } catch (err) {
+        this.ctx.logger.error({ err, task: name }, 'janitor task failed');
+      }
+    }
+    return this.opts.intervalMs ?? 60_000;
+  }
+
+  private async loadImage(image: string): Promise<BuildWithUploads[]> {
+    const { store } = this.ctx;
+    const builds = await store.listBuilds(image);
+    return Promise.all(builds.map(async (build) => ({ build, uploads: await store.listUploads(image, build.id) })));
+  }
+
+  /** Probes whether the image's build lock is held, without keeping it. */
+  private async buildLockHeld(image: string): Promise<boolean> {
+    const lock = await this.ctx.store.lockImageBuilds(image, { blocking: false });
+    if (!lock) return true;
+    await lock.release();
+    return false;
+  }
+
+  private async liveUploads(data: BuildWithUploads[]): Promise<Set<string>> {
+    const live = new Set<string>();
+    for (const { build, uploads } of data) {
+      const providers = new Set(uploads.filter((u) => u.state === 'uploading').map((u) => u.provider));
+      for (const provider of providers) {
+        const lock = await this.ctx.store.lockUploads(build.image, build.id, provider, { blocking: false });
+        if (lock) await lock.release();
+        else for (const u of uploads) if (u.provider === provider && u.state === 'uploading') live.add(uploadKey(u));
+      }
+    }
+    return live;
+  }
+
+  private async cleanupImages(signal: AbortSignal): Promise<void> {
+    const { store, logger } = this.ctx;
+    const { config } = this.ctx.view();
+    const names = new Set([...(await store.listImageNames()), ...config.diskimages.map((d) => d.name)]);
+    for (const image of names) {
+      if (signal.aborted) return;
+      try {
+        await this.cleanupImage(image);
+      } catch (err) {
+        logger.error({ err, image }, 'image cleanup failed');
+      }
+    }
+  }
+
+  private async cleanupImage(image: string): Promise<void> {
+    const { store, logger } = this.ctx;
+    const { config, imagesDir, formats } = this.ctx.view();
+    const diskimage = config.diskimages.find((d) => d.name === image && !d.abstract);
+    const listing = providersUsingImage(image, config.providers);
+    const data = await this.loadImage(image);
+    if (data.length === 0) return;
+    const buildInProgress = data.some((d) => d.build.state === 'building') ? await this.buildLockHeld(image) : false;
+    const plan = planImageCleanup({
+      inConfig: !!diskimage,
+      providersListing: new Set(listing.map((p) => p.name)),
+      builds: data,
+      buildInProgress,
+      liveUploads: await this.liveUploads(data),
+    });
+    for (const upload of plan.deleteUploads) {
+      try {
+        await this.deleteUpload(upload);
+      } catch (err) {
+        logger.warn({ err, image, build: upload.build_id, upload: upload.id, provider: upload.provider }, 'upload delete failed; will retry');
+      }
+    }
+    for (const build of plan.retireBuilds) {
+      try {
+        await this.retireBuild(build);
+      } catch (err) {
+        logger.warn({ err, image, build: build.id }, 'build delete failed; will retry');
+      }
+    }
+    if (diskimage?.deleteAfterUpload) {
+      for (const { build, uploads } of data) {
+        if (!plan.keptBuildIds.includes(build.id)) continue;
+        const doomed = formatsToDeleteAfterUpload({
+          build, uploads, keepFormats: diskimage.keepFormats,
+          providerFormats: listing.map((p) => ({ provider: p.name, format: formats.get(p.name) ?? p.imageType ?? 'qcow2' })),
+        });
+        for (const fmt of doomed) {
+          if (!hasLocalImageFile(imagesDir, image, build.id, fmt)) continue;
+          deleteFormatFiles(imagesDir, image, build.id, fmt);
+          logger.info({ image, build: build.id, format: fmt }, 'deleted uploaded format (delete-after-upload)');
+        }
+      }
+    }
+  }
+
+  /** deleting (under the upload's lock) -> cloud delete -> znode delete. */
+  private async deleteUpload(upload: ImageUpload): Promise<void> {
+    const { store, clock, logger } = this.ctx;
+    const lock = await store.lockUpload(upload, { blocking: false });
+    if (!lock) return;
+    try {
+      const current = await store.getUpload(upload.image, upload.build_id, upload.provider, upload.id);
+      if (!current) return;
+      if (current.state !== 'deleting') {
+        await store.storeUpload({ ...current, state: 'deleting', state_time: epochSeconds(clock) });
+      }
+      if (current.external_id) {
+        const provider = this.ctx.view().providers.get(upload.provider);
+        if (!provider) {
+          // Without a provider object (unknown provider or --build-only) the cloud image cannot be
+          // deleted; leave the record `deleting` so a builder that has it finishes the job.
+          return;
+        }
+        try {
+          await provider.deleteImage(current.external_id);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
+      }
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+    await store.deleteUpload(upload);
+    logger.info({ image: upload.image, build: upload.build_id, upload: upload.id, provider: upload.provider, id: upload.external_id }, 'deleted upload');
+  }
+
+  private async retireBuild(build: ImageBuild): Promise<void> {
+    const { store, clock, logger } = this.ctx;
+    const lock = await store.lockBuild(build.image, build.id, { blocking: false });
+    if (!lock) return;
+    try {
+      const current = await store.getBuild(build.image, build.id);
+      if (!current) return;
+      if (current.state !== 'deleting') await store.storeBuild({ ...current, state: 'deleting', state_time: epochSeconds(clock) });
+      const remaining = await store.listUploads(build.image, build.id);
+      if (remaining.length > 0) return;
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+    // Local files go with the record; other builders delete theirs when they see it gone.
+    this.deleteLocalBuild(build.image, build.id);
+    await store.deleteBuild(build.image, build.id);
+    logger.info({ image: build.image, build: build.id, state: build.state }, 'deleted build');
+  }
+
+  private deleteLocalBuild(image: string, buildId: string): void {
+    const { imagesDir } = this.ctx.view();
+    for (const f of listLocalBuildFiles(imagesDir)) if (f.image === image && f.buildId === buildId) removePath(imagesDir, f.name);
+  }
+
+  private async cleanupLocalFiles(): Promise<void> {
+    const { store, logger } = this.ctx;
+    const { imagesDir } = this.ctx.view();
+    // Files first, then ZooKeeper: a build record is always created before its files.
+    const files = listLocalBuildFiles(imagesDir);
+    const states = new Map<string, ImageBuild['state'] | null>();
+    for (const f of files) {
+      const key = `${f.image}/${f.buildId}`;
+      if (!states.has(key)) states.set(key, (await store.getBuild(f.image, f.buildId))?.state ?? null);
+    }
+    for (const f of localFilesToDelete(files, (image, id) => states.get(`${image}/${id}`) ?? null)) {
+      removePath(imagesDir, f.name);
+      logger.info({ image: f.image, build: f.buildId, file: f.name }, 'deleted local file of a deleted build');
+    }
+  }
+
+  private async cleanupLeakedImages(signal: AbortSignal): Promise<void> {
+    const { providers } = this.ctx.view();
+    for (const provider of providers.values()) {
+      if (signal.aborted) return;
+      try {
+        await this.cleanupLeakedImagesOf(provider);
+      } catch (err) {
+        this.ctx.logger.error({ err, provider: provider.name }, 'leaked image cleanup failed');
+      }
+    }
+  }
+
+  private async cleanupLeakedImagesOf(provider: CloudProvider): Promise<void> {
+    const { store, logger } = this.ctx;
+    // Cloud first, then ZooKeeper: an upload record is always created before its cloud image.
+    const images = await provider.listImages();
+    const externalIds = new Set<string>();
+    const buildUploadIds = new Set<string>();
+    for (const image of await store.listImageNames()) {
+      for (const build of await store.listBuilds(image)) {
+        for (const u of await store.listUploads(image, build.id, provider.name)) {
+          if (u.external_id) externalIds.add(u.external_id);
+          buildUploadIds.add(`${u.build_id}/${u.id}`);
+        }
+      }
+    }
+    const verdict = findLeakedImages(images, provider.name, { externalIds, buildUploadIds }, this.leakSuspects.get(provider.name) ?? new Set());
+    this.leakSuspects.set(provider.name, verdict.suspects);
+    for (const image of verdict.toDelete) {
+      try {
+        await provider.deleteImage(image.id);
+        verdict.suspects.delete(image.id);
+        logger.info({ provider: provider.name, id: image.id, name: image.name, metadata: image.metadata }, 'deleted leaked image');
+      } catch (err) {
+        if (err instanceof NotFoundError) verdict.suspects.delete(image.id);
+        else logger.warn({ err, provider: provider.name, id: image.id }, 'deleting leaked image failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,231 @@
+// The nodepool-builder daemon: a build loop, one upload loop per provider and a janitor, all
+// reconcile passes over ZooKeeper state (nodepool-reference.md §1.3).
+import { hostname as osHostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { CloudProvider } from '../cloud/provider.ts';
+import type { NodepoolConfig, ProviderConfig } from '../config/model.ts';
+import type { BuilderComponent } from '../model/types.ts';
+import type { ComponentRegistration, Store } from '../store/types.ts';
+import type { Metrics } from '../stats/metrics.ts';
+import { reportBuild, reportUpload } from '../stats/builder-metrics.ts';
+import type { Clock } from '../util/clock.ts';
+import type { Logger } from '../util/logger.ts';
+import type { BuilderContext, BuilderView } from './builder-context.ts';
+import { readOrCreateBuilderId } from './builder-id.ts';
+import { BuildWorker, type BuildOutcome } from './build-worker.ts';
+import { Janitor } from './janitor.ts';
+import { ProviderUploader, type UploadOutcome } from './provider-uploader.ts';
+import { ReconcileLoop } from './reconcile-loop.ts';
+
+export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url));
+export const PROJECT_ELEMENTS_DIR = fileURLToPath(new URL('../../elements', import.meta.url));
+export const BUILDER_VERSION = '0.1.0';
+
+export type BuilderMode = 'all' | 'build-only' | 'upload-only';
+export type BuilderLifecycle = 'created' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+export interface NodepoolBuilderOptions {
+  config: NodepoolConfig;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  /** Makes the provider object for a provider config (OpenStackProvider in production). */
+  providerFactory: (provider: ProviderConfig) => CloudProvider;
+  mode?: BuilderMode;
+  hostname?: string;
+  /** The environment diskimage-builder inherits (default: process.env). */
+  baseEnv?: Readonly<Record<string, string | undefined>>;
+  buildIntervalMs?: number;
+  uploadIntervalMs?: number;
+  cleanupIntervalMs?: number;
+  killGraceMs?: number;
+  uploadRetryBaseMs?: number;
+  uploadRetryCapMs?: number;
+  /** Upstream's statsd figures (nodepool.dib_image_build.*, nodepool.image_update.*). */
+  metrics?: Metrics;
+  /** Override for tests; default <repo>/elements. */
+  projectElementsDir?: string;
+}
+
+interface ProviderSlot {
+  config: ProviderConfig;
+  provider: CloudProvider;
+  uploader: ProviderUploader;
+  loop: ReconcileLoop | null;
+}
+
+export class NodepoolBuilder {
+  private readonly opts: NodepoolBuilderOptions;
+  private readonly mode: BuilderMode;
+  private view: BuilderView;
+  private readonly slots = new Map<string, ProviderSlot>();
+  private buildLoop: ReconcileLoop | null = null;
+  private janitorLoop: ReconcileLoop | null = null;
+  private registration: ComponentRegistration<BuilderComponent> | null = null;
+  readonly ctx: BuilderContext;
+  readonly buildWorker: BuildWorker;
+  readonly janitor: Janitor;
+  state: BuilderLifecycle = 'created';
+  /** Hooks for tests and stats. */
+  onBuildFinished: ((o: BuildOutcome) => void) | null = null;
+  onUploadFinished: ((o: UploadOutcome) => void) | null = null;
+
+  constructor(opts: NodepoolBuilderOptions) {
+    this.opts = opts;
+    this.mode = opts.mode ?? 'all';
+    const imagesDir = requireImagesDir(opts.config);
+    this.view = { config: opts.config, imagesDir, formats: new Map(), providers: new Map() };
+    this.ctx = {
+      store: opts.store,
+      clock: opts.clock,
+      logger: opts.logger,
+      hostname: opts.hostname ?? osHostname(),
+      builderId: readOrCreateBuilderId(imagesDir),
+      view: () => this.view,
+    };
+    this.buildWorker = new BuildWorker(this.ctx, {
+      intervalMs: opts.buildIntervalMs,
+      killGraceMs: opts.killGraceMs,
+      projectDir: PROJECT_DIR,
+      projectElementsDir: opts.projectElementsDir ?? PROJECT_ELEMENTS_DIR,
+      baseEnv: opts.baseEnv ?? process.env,
+    });
+    this.buildWorker.onBuildFinished = (o) => {
+      if (opts.metrics) {
+        reportBuild(opts.metrics, { image: o.image, durationMs: o.durationMs, rc: o.rc, finishedAt: opts.clock.now() / 1000, sizes: o.sizes });
+      }
+      this.onBuildFinished?.(o);
+    };
+    this.janitor = new Janitor(this.ctx, { intervalMs: opts.cleanupIntervalMs });
+  }
+
+  get builderId(): string {
+    return this.ctx.builderId;
+  }
+
+  uploader(provider: string): ProviderUploader | undefined {
+    return this.slots.get(provider)?.uploader;
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`cannot start a builder that is ${this.state}`);
+    this.state = 'starting';
+    const { store, clock, logger } = this.ctx;
+    await store.init();
+    await this.applyProviders(this.opts.config);
+    this.registration = await store.registerComponent<BuilderComponent>({
+      kind: 'builder', hostname: this.ctx.hostname, model_api: 0, state: 'running', version: BUILDER_VERSION,
+    });
+    if (this.mode !== 'upload-only') {
+      this.buildLoop = new ReconcileLoop('build', (s) => this.buildWorker.pass(s), clock, logger);
+      this.buildLoop.start();
+    }
+    this.janitorLoop = new ReconcileLoop('janitor', (s) => this.janitor.pass(s), clock, logger);
+    this.janitorLoop.start();
+    this.state = 'running';
+    logger.info({ builderId: this.builderId, mode: this.mode, imagesDir: this.view.imagesDir }, 'builder started');
+  }
+
+  /** Applies a new configuration (SIGHUP): new, changed and removed providers are handled. */
+  async reload(config: NodepoolConfig): Promise<void> {
+    if (this.state !== 'running') return;
+    requireImagesDir(config);
+    await this.applyProviders(config);
+    this.ctx.logger.info({ file: config.configFile }, 'configuration reloaded');
+    this.buildLoop?.poke();
+  }
+
+  private async applyProviders(config: NodepoolConfig): Promise<void> {
+    const { logger, clock } = this.ctx;
+    const wanted = new Map(config.providers.map((p) => [p.name, p]));
+    for (const [name, slot] of [...this.slots]) {
+      const next = wanted.get(name);
+      if (next && JSON.stringify(next) === JSON.stringify(slot.config)) continue;
+      await slot.loop?.stop();
+      await slot.provider.stop().catch((err) => logger.warn({ err, provider: name }, 'provider stop failed'));
+      this.slots.delete(name);
+    }
+    for (const pc of config.providers) {
+      if (this.slots.has(pc.name)) continue;
+      let provider: CloudProvider;
+      try {
+        provider = this.opts.providerFactory(pc);
+      } catch (err) {
+        // e.g. its cloud is missing from clouds.yaml: the others go on; a reload retries it.
+        logger.error({ err, provider: pc.name }, 'cannot create provider');
+        continue;
+      }
+      const uploader = new ProviderUploader(this.ctx, pc.name, {
+        intervalMs: this.opts.uploadIntervalMs, retryBaseMs: this.opts.uploadRetryBaseMs, retryCapMs: this.opts.uploadRetryCapMs,
+      });
+      uploader.onUploadFinished = (o) => {
+        if (o.state === 'ready' && this.opts.metrics) reportUpload(this.opts.metrics, o.image, o.provider, o.durationMs);
+        this.onUploadFinished?.(o);
+      };
+      const slot: ProviderSlot = { config: pc, provider, uploader, loop: null };
+      if (this.mode !== 'build-only') {
+        try {
+          await provider.start();
+        } catch (err) {
+          // A cloud that is down at start must not stop the builder; its loop keeps trying.
+          logger.error({ err, provider: pc.name }, 'provider start failed');
+        }
+        slot.loop = new ReconcileLoop(`upload-${pc.name}`, (s) => uploader.pass(s), clock, logger);
+      }
+      this.slots.set(pc.name, slot);
+    }
+    const formats = new Map<string, string>();
+    const providers = new Map<string, CloudProvider>();
+    for (const [name, slot] of this.slots) {
+      formats.set(name, slot.provider.imageFormat());
+      if (this.mode !== 'build-only') providers.set(name, slot.provider);
+    }
+    this.view = { config, imagesDir: requireImagesDir(config), formats, providers };
+    for (const slot of this.slots.values()) slot.loop?.start();
+  }
+
+  /** After a ZooKeeper session expired and a new one began: the ephemeral component is gone. */
+  async sessionRestored(): Promise<void> {
+    if (this.state !== 'running' || !this.registration) return;
+    await this.registration.reregister();
+    this.ctx.logger.info('builder component re-registered after session loss');
+  }
+
+  /** Graceful stop: running builds are killed and recorded failed, uploads aborted, locks released. Idempotent. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    this.state = 'stopping';
+    const { logger } = this.ctx;
+    const settle = async (name: string, step: () => Promise<void> | undefined) => {
+      try {
+        await step();
+      } catch (err) {
+        logger.warn({ err, step: name }, 'stop step failed');
+      }
+    };
+    // Loops first (their in-flight work is aborted and recorded), then providers, then the component.
+    await Promise.all([
+      settle('build loop', () => this.buildLoop?.stop()),
+      settle('janitor', () => this.janitorLoop?.stop()),
+      ...[...this.slots.values()].map((s) => settle(`uploader ${s.config.name}`, () => s.loop?.stop())),
+    ]);
+    await Promise.all([...this.slots.values()].map((s) => settle(`provider ${s.config.name}`, () => s.provider.stop())));
+    await settle('component', () => this.registration?.unregister());
+    this.state = 'stopped';
+    logger.info('builder stopped');
+  }
+
+  /** Loops, for tests that wait on pass counts. */
+  loops(): { build: ReconcileLoop | null; janitor: ReconcileLoop | null; uploads: Map<string, ReconcileLoop | null> } {
+    return {
+      build: this.buildLoop,
+      janitor: this.janitorLoop,
+      uploads: new Map([...this.slots].map(([n, s]) => [n, s.loop])),
+    };
+  }
+}
+
+function requireImagesDir(config: NodepoolConfig): string {
+  if (!config.imagesDir) throw new Error(`${config.configFile}: images-dir is required for nodepool-builder`);
+  return config.imagesDir;
+}

@@ -1,0 +1,93 @@
+// Nodepool's OpenStack delete state machine: floating IPs of the server's ports → delete the
+// server → wait until it is gone. Idempotent: a server that is already gone completes at once.
+import type { Clock } from '../../util/clock.ts';
+import type { Logger } from '../../util/logger.ts';
+import { CloudTimeoutError, TerminalError } from '../errors.ts';
+import type { DeleteStateMachine } from '../provider.ts';
+import type { NeutronClient } from './neutron.ts';
+import type { NovaClient, NovaServer } from './nova.ts';
+
+export interface DeleteContext {
+  nova: NovaClient;
+  neutron: NeutronClient;
+  clock: Clock;
+  logger: Logger;
+  /** The 1 s cached server list and the time its fetch started. */
+  servers(): Promise<{ data: NovaServer[]; fetchedAt: number }>;
+  /** From the first advance(); CloudTimeoutError after this. */
+  deleteTimeoutMs: number;
+}
+
+export class OpenStackDeleteStateMachine implements DeleteStateMachine {
+  state = 'start';
+  complete = false;
+  private readonly externalId: string;
+  private readonly ctx: DeleteContext;
+  private startedAt: number | null = null;
+  private submittedAt = 0;
+
+  constructor(externalId: string, ctx: DeleteContext) {
+    this.externalId = externalId;
+    this.ctx = ctx;
+  }
+
+  async advance(): Promise<void> {
+    if (this.complete) return;
+    const now = this.ctx.clock.now();
+    this.startedAt ??= now;
+    if (now - this.startedAt > this.ctx.deleteTimeoutMs) {
+      throw new CloudTimeoutError(`server ${this.externalId} still exists ${this.ctx.deleteTimeoutMs / 1000} s after delete (state ${this.state})`, { service: 'compute' });
+    }
+    switch (this.state) {
+      case 'start':
+      case 'deleting floating ips':
+        this.state = 'deleting floating ips';
+        await this.deleteFloatingIps();
+        this.state = 'deleting server';
+        return;
+      case 'deleting server':
+        await this.deleteServer();
+        return;
+      case 'waiting for server deletion':
+        await this.waitGone();
+        return;
+      default:
+        throw new TerminalError(`delete state machine in unknown state ${this.state}`);
+    }
+  }
+
+  private async deleteFloatingIps(): Promise<void> {
+    const { neutron, logger } = this.ctx;
+    const ports = await neutron.listPorts({ device_id: this.externalId });
+    for (const port of ports) {
+      for (const fip of await neutron.listFloatingIps({ port_id: port.id })) {
+        await neutron.deleteFloatingIp(fip.id);
+        logger.info({ externalId: this.externalId, fip: fip.floating_ip_address }, 'floating ip deleted');
+      }
+    }
+  }
+
+  private async deleteServer(): Promise<void> {
+    const existed = await this.ctx.nova.deleteServer(this.externalId);
+    if (!existed) {
+      this.done();
+      return;
+    }
+    this.submittedAt = this.ctx.clock.now();
+    this.state = 'waiting for server deletion';
+  }
+
+  private async waitGone(): Promise<void> {
+    const list = await this.ctx.servers();
+    // Only a list fetched after the delete was accepted can prove the server is gone.
+    if (list.fetchedAt < this.submittedAt) return;
+    const server = list.data.find((s) => s.id === this.externalId);
+    if (!server || server.status === 'DELETED') this.done();
+  }
+
+  private done(): void {
+    this.state = 'complete';
+    this.complete = true;
+    this.ctx.logger.info({ externalId: this.externalId }, 'server deleted');
+  }
+}

@@ -1,0 +1,283 @@
+// CloudProvider for one OpenStack cloud: wires the clients, caches and state machines together.
+import type { Dispatcher } from 'undici';
+import type { CloudConfig, PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
+import type { Clock } from '../../util/clock.ts';
+import type { Logger } from '../../util/logger.ts';
+import { TerminalError } from '../errors.ts';
+import type {
+  CloudImage, CloudProvider, CreateServerSpec, CreateStateMachine, DeleteStateMachine, FlavorInfo,
+  FloatingIpInfo, PortInfo, QuotaLimits, ServerInfo, UploadImageSpec,
+} from '../provider.ts';
+import type { AddressContext } from './addresses.ts';
+import { createCloudAgent } from './agent.ts';
+import { KeystoneAuth } from './auth.ts';
+import { OpenStackCreateStateMachine } from './create-state-machine.ts';
+import { OpenStackDeleteStateMachine } from './delete-state-machine.ts';
+import { chooseFlavor } from './flavor-choice.ts';
+import { GlanceClient, imageProperties, type GlanceImage } from './glance.ts';
+import { HttpCore } from './http-core.ts';
+import { uploadImageFile } from './image-upload.ts';
+import { NeutronClient, type NeutronFloatingIp, type NeutronNetwork } from './neutron.ts';
+import { NovaClient, type NovaServer } from './nova.ts';
+import { quotaFromLimits } from './quota-limits.ts';
+import { toServerInfo } from './server-info.ts';
+import { OpenStackSession } from './session.ts';
+import { TtlCache } from './ttl-cache.ts';
+
+export interface OpenStackProviderOptions {
+  /** Caches, state-machine timeouts, image wait polling; and HTTP waits unless httpClock is given. */
+  clock: Clock;
+  /** Rate-limit spacing and retry backoff. Tests driving `clock` by hand pass systemClock here. */
+  httpClock?: Clock;
+  logger: Logger;
+  /** Replaces the per-cloud Agent (tests: undici MockAgent). */
+  dispatcher?: Dispatcher;
+  /** Server list cache lifetime (nodepool: 1 s). */
+  serverListTtlMs?: number;
+  /** Delete state machines give up after this (nodepool: 600 s). */
+  deleteTimeoutMs?: number;
+  /** Image status poll interval while waiting for active. */
+  imagePollIntervalMs?: number;
+  /** Per-call timeout of ordinary API calls (default 60 s; uploads use image-upload-timeout). */
+  requestTimeoutMs?: number;
+}
+
+/** Flavors, networks and images change rarely; a 400 from Nova clears them early. */
+const RESOURCE_TTL_MS = 5 * 60_000;
+
+export class OpenStackProvider implements CloudProvider {
+  readonly name: string;
+  private readonly config: ProviderConfig;
+  private readonly cloud: CloudConfig;
+  private readonly options: OpenStackProviderOptions;
+  private readonly ownsDispatcher: boolean;
+  private readonly dispatcher: Dispatcher;
+  private readonly logger: Logger;
+  private readonly auth: KeystoneAuth;
+  readonly nova: NovaClient;
+  readonly glance: GlanceClient;
+  readonly neutron: NeutronClient;
+  private readonly region: string | null;
+  private readonly serverCache: TtlCache<NovaServer[]>;
+  private readonly flavorCache: TtlCache<FlavorInfo[]>;
+  private readonly networkCache: TtlCache<NeutronNetwork[]>;
+  private readonly networkIdCache = new Map<string, string>();
+
+  constructor(config: ProviderConfig, cloud: CloudConfig, options: OpenStackProviderOptions) {
+    this.name = config.name;
+    this.config = config;
+    this.cloud = cloud;
+    this.options = options;
+    this.logger = options.logger.child({ provider: config.name });
+    this.ownsDispatcher = !options.dispatcher;
+    this.dispatcher = options.dispatcher ?? createCloudAgent(cloud);
+    this.region = config.regionName ?? cloud.regionName ?? null;
+    const http = new HttpCore({ dispatcher: this.dispatcher, clock: options.httpClock ?? options.clock, logger: this.logger, rateSeconds: config.rate, defaultTimeoutMs: options.requestTimeoutMs });
+    this.auth = new KeystoneAuth(http, cloud.auth, options.clock, this.logger);
+    const session = new OpenStackSession({
+      http, auth: this.auth, interface: cloud.interface, region: this.region, computeApiVersion: cloud.computeApiVersion,
+    });
+    this.nova = new NovaClient(session);
+    this.glance = new GlanceClient(session, options.clock);
+    if (options.imagePollIntervalMs !== undefined) this.glance.pollIntervalMs = options.imagePollIntervalMs;
+    this.neutron = new NeutronClient(session);
+    const clock = options.clock;
+    this.serverCache = new TtlCache(options.serverListTtlMs ?? 1000, clock, () => this.nova.listServers());
+    this.flavorCache = new TtlCache(RESOURCE_TTL_MS, clock, async () =>
+      (await this.nova.listFlavors())
+        .filter((f) => !f['OS-FLV-DISABLED:disabled'])
+        .map((f) => ({ id: String(f.id), name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk })),
+    );
+    this.networkCache = new TtlCache(RESOURCE_TTL_MS, clock, () => this.neutron.listNetworks());
+  }
+
+  async start(): Promise<void> {
+    await this.auth.token();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  createServer(spec: CreateServerSpec): CreateStateMachine {
+    return new OpenStackCreateStateMachine(spec, {
+      nova: this.nova,
+      neutron: this.neutron,
+      clock: this.options.clock,
+      logger: this.logger,
+      servers: () => this.serverCache.getWithTime(),
+      flavorFor: (s) => this.flavorForLabel(s.label),
+      imageFor: (s) => this.imageRefFor(s),
+      networkIds: (names) => this.networkIds(names),
+      addressContext: () => this.addressContext(),
+      toInfo: async (server, fips) => this.info(server, fips),
+      invalidateCaches: () => this.invalidateResourceCaches(),
+      findByName: (name) => this.novaServerByName(name),
+      launchTimeoutMs: this.config.launchTimeout * 1000,
+    });
+  }
+
+  deleteServer(externalId: string): DeleteStateMachine {
+    return new OpenStackDeleteStateMachine(externalId, {
+      nova: this.nova,
+      neutron: this.neutron,
+      clock: this.options.clock,
+      logger: this.logger,
+      servers: () => this.serverCache.getWithTime(),
+      deleteTimeoutMs: this.options.deleteTimeoutMs ?? 600_000,
+    });
+  }
+
+  async findServerByName(name: string): Promise<ServerInfo | null> {
+    const server = await this.novaServerByName(name);
+    return server ? this.info(server, []) : null;
+  }
+
+  async listServers(): Promise<ServerInfo[]> {
+    const servers = (await this.serverCache.get()).filter((s) => s.status !== 'DELETED');
+    const ctx = await this.addressContext();
+    const flavors = await this.flavorsById();
+    return servers.map((s) => toServerInfo(s, ctx, flavors, this.region));
+  }
+
+  async getServer(externalId: string): Promise<ServerInfo | null> {
+    const server = await this.nova.getServer(externalId);
+    return server && server.status !== 'DELETED' ? this.info(server, []) : null;
+  }
+
+  async quotaForLabel(label: PoolLabelConfig): Promise<QuotaLimits> {
+    const flavor = await this.flavorForLabel(label);
+    const q: QuotaLimits = { cores: flavor.vcpus, instances: 1, ram: flavor.ram };
+    if (label.bootFromVolume) {
+      q.volumes = 1;
+      q['volume-gb'] = label.volumeSize || 50;
+    }
+    return q;
+  }
+
+  async quotaLimits(): Promise<QuotaLimits> {
+    return quotaFromLimits(await this.nova.limits());
+  }
+
+  async listFlavors(): Promise<FlavorInfo[]> {
+    return [...(await this.flavorCache.get())];
+  }
+
+  async listAvailabilityZones(): Promise<string[]> {
+    return (await this.nova.listAvailabilityZones()).filter((z) => z.available).map((z) => z.zoneName);
+  }
+
+  async listFloatingIps(): Promise<FloatingIpInfo[]> {
+    return (await this.neutron.listFloatingIps()).map((f) => ({ id: f.id, address: f.floating_ip_address, portId: f.port_id, status: f.status }));
+  }
+
+  async deleteFloatingIp(id: string): Promise<void> {
+    await this.neutron.deleteFloatingIp(id);
+  }
+
+  async listPorts(filter: { status?: string; deviceId?: string }): Promise<PortInfo[]> {
+    const ports = await this.neutron.listPorts({ status: filter.status, device_id: filter.deviceId });
+    return ports.map((p) => ({ id: p.id, status: p.status, deviceOwner: p.device_owner ?? '', deviceId: p.device_id ?? '' }));
+  }
+
+  async deletePort(id: string): Promise<void> {
+    await this.neutron.deletePort(id);
+  }
+
+  async uploadImage(spec: UploadImageSpec): Promise<CloudImage> {
+    const image = await uploadImageFile(this.glance, spec, { timeoutMs: this.config.imageUploadTimeout * 1000, logger: this.logger });
+    return cloudImage(image);
+  }
+
+  async deleteImage(id: string): Promise<void> {
+    await this.glance.deleteImage(id);
+  }
+
+  async listImages(): Promise<CloudImage[]> {
+    return (await this.glance.listImages()).map(cloudImage);
+  }
+
+  async findImage(idOrName: string): Promise<CloudImage | null> {
+    const byName = await this.glance.listImages({ name: idOrName });
+    const best = byName.find((i) => i.status === 'active') ?? byName[0];
+    if (best) return cloudImage(best);
+    const byId = await this.glance.getImage(idOrName);
+    return byId ? cloudImage(byId) : null;
+  }
+
+  imageFormat(): string {
+    return this.config.imageType ?? this.cloud.imageFormat ?? 'qcow2';
+  }
+
+  async consoleLog(externalId: string): Promise<string> {
+    return this.nova.consoleOutput(externalId);
+  }
+
+  // ---- lookups shared by the state machines
+
+  private async flavorForLabel(label: PoolLabelConfig): Promise<FlavorInfo> {
+    const choice = chooseFlavor(await this.flavorCache.get(), label);
+    if ('error' in choice) throw new TerminalError(choice.error, { service: 'compute' });
+    return choice.flavor;
+  }
+
+  private async novaServerByName(name: string): Promise<NovaServer | null> {
+    // Nova's name filter is a regular expression; anchor and escape it, then compare exactly.
+    const found = await this.nova.listServers({ name: `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` });
+    return found.find((s) => s.name === name && s.status !== 'DELETED') ?? null;
+  }
+
+  private async flavorsById(): Promise<Map<string, FlavorInfo>> {
+    return new Map((await this.flavorCache.get()).map((f) => [f.id, f]));
+  }
+
+  private async imageRefFor(spec: CreateServerSpec): Promise<string> {
+    if (spec.imageId) return spec.imageId;
+    if (spec.imageName) {
+      const image = await this.findImage(spec.imageName);
+      if (image) return image.id;
+      throw new TerminalError(`image ${spec.imageName} not found`, { service: 'image' });
+    }
+    throw new TerminalError(`server ${spec.hostname}: no image id or name given`);
+  }
+
+  private async networkIds(namesOrIds: string[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const n of namesOrIds) {
+      let id = this.networkIdCache.get(n);
+      if (!id) {
+        id = (await this.neutron.findNetwork(n)).id;
+        this.networkIdCache.set(n, id);
+      }
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  private async addressContext(): Promise<AddressContext & { floatingNetworkId: string | null }> {
+    const networks = await this.networkCache.get();
+    const external = networks.filter((n) => n['router:external']);
+    return {
+      externalNetworkNames: external.map((n) => n.name),
+      internalNetworkNames: networks.filter((n) => !n['router:external'] && !n['provider:physical_network']).map((n) => n.name),
+      floatingNetworkId: external[0]?.id ?? null,
+      fallbackToPrivate: true,
+    };
+  }
+
+  private async info(server: NovaServer, fips: NeutronFloatingIp[]): Promise<ServerInfo> {
+    const ctx = await this.addressContext();
+    ctx.floatingIps = fips.map((f) => ({ address: f.floating_ip_address, fixedAddress: f.fixed_ip_address }));
+    return toServerInfo(server, ctx, await this.flavorsById(), this.region);
+  }
+
+  private invalidateResourceCaches(): void {
+    this.flavorCache.invalidate();
+    this.networkCache.invalidate();
+    this.networkIdCache.clear();
+  }
+}
+
+function cloudImage(image: GlanceImage): CloudImage {
+  return { id: image.id, name: image.name ?? '', status: image.status, metadata: imageProperties(image) };
+}

@@ -1,0 +1,29 @@
+// A minimal method + path-pattern router used by each service module.
+import { HttpError, type RequestContext } from './http.ts';
+
+export type RouteHandler = (ctx: RequestContext, params: string[]) => Promise<void> | void;
+export interface Route {
+  method: string;
+  pattern: RegExp;
+  handler: RouteHandler;
+}
+
+export function route(method: string, pattern: string, handler: RouteHandler): Route {
+  // ":id" segments match one path segment; the whole path must match.
+  const source = '^' + pattern.replace(/:[a-zA-Z]+/g, '([^/]+)') + '/?$';
+  return { method, pattern: new RegExp(source), handler };
+}
+
+export async function dispatch(routes: Route[], ctx: RequestContext): Promise<void> {
+  let pathMatched = false;
+  for (const r of routes) {
+    const m = r.pattern.exec(ctx.path);
+    if (!m) continue;
+    pathMatched = true;
+    if (r.method !== ctx.method && !(r.method === 'GET' && ctx.method === 'HEAD')) continue;
+    await r.handler(ctx, m.slice(1).map((p) => decodeURIComponent(p)));
+    return;
+  }
+  if (pathMatched) throw new HttpError(405, 'The method is not allowed for the requested URL.');
+  throw new HttpError(404, 'The resource could not be found.');
+}

@@ -1,0 +1,77 @@
+// Resolves `parent` chains of top-level diskimages: elements append (parent's first), env-vars
+// and metadata are dict-updated, scalars override; then upstream's defaults fill the gaps.
+import type { DiskImageConfig } from './model.ts';
+import { DISKIMAGE_DEFAULTS, type RawDiskimage } from './schema/diskimages.ts';
+
+export interface InheritanceProblem { index: number; key: 'parent'; message: string }
+
+export function resolveDiskimages(raw: readonly RawDiskimage[]): {
+  diskimages: DiskImageConfig[];
+  problems: InheritanceProblem[];
+} {
+  const byName = new Map<string, RawDiskimage>();
+  for (const img of raw) if (!byName.has(img.name)) byName.set(img.name, img);
+  const problems: InheritanceProblem[] = [];
+
+  const diskimages = raw.map((img, index) => {
+    // Walk up to the root, refusing unknown parents and loops.
+    const chain: RawDiskimage[] = [img];
+    const seen = new Set([img.name]);
+    let cur = img;
+    while (cur.parent !== undefined) {
+      const parent = byName.get(cur.parent);
+      if (!parent) {
+        if (cur === img) {
+          problems.push({ index, key: 'parent', message: `parent diskimage '${cur.parent}' does not exist (expected the name of a top-level diskimage)` });
+        }
+        break;
+      }
+      if (seen.has(parent.name)) {
+        problems.push({ index, key: 'parent', message: `parent chain loops back to '${parent.name}' (expected a chain that ends)` });
+        break;
+      }
+      seen.add(parent.name);
+      chain.push(parent);
+      cur = parent;
+    }
+    return merge(chain.reverse(), img);
+  });
+  return { diskimages, problems };
+}
+
+/** `chain` is root first, `self` last. */
+function merge(chain: RawDiskimage[], self: RawDiskimage): DiskImageConfig {
+  const pick = <K extends keyof RawDiskimage>(key: K): RawDiskimage[K] | undefined => {
+    let value: RawDiskimage[K] | undefined;
+    for (const img of chain) if (img[key] !== undefined) value = img[key];
+    return value;
+  };
+  const elements: string[] = [];
+  const envVars: Record<string, string> = {};
+  const metadata: Record<string, string> = {};
+  for (const img of chain) {
+    elements.push(...(img.elements ?? []));
+    Object.assign(envVars, img['env-vars'] ?? {});
+    Object.assign(metadata, img.metadata ?? {});
+  }
+  return {
+    name: self.name,
+    // Abstract-ness is not inherited: the child of an abstract image is a real one.
+    abstract: self.abstract ?? false,
+    parent: self.parent ?? null,
+    dibCmd: pick('dib-cmd') ?? DISKIMAGE_DEFAULTS.dibCmd,
+    pause: pick('pause') ?? false,
+    elements,
+    formats: pick('formats') ?? [],
+    keepFormats: pick('keep-formats') ?? [],
+    deleteAfterUpload: pick('delete-after-upload') ?? false,
+    release: pick('release') ?? null,
+    rebuildAge: pick('rebuild-age') ?? DISKIMAGE_DEFAULTS.rebuildAge,
+    buildTimeout: pick('build-timeout') ?? DISKIMAGE_DEFAULTS.buildTimeout,
+    envVars,
+    username: pick('username') ?? DISKIMAGE_DEFAULTS.username,
+    pythonPath: pick('python-path') ?? DISKIMAGE_DEFAULTS.pythonPath,
+    shellType: pick('shell-type') ?? null,
+    metadata,
+  };
+}

@@ -1,0 +1,125 @@
+// The classic standalone format (0.4.0 validator, classic-0.4.md). Keys that mean nothing
+// without Jenkins/gearman/MySQL or inline credentials are accepted here and reported once as a
+// warning by ../normalize-classic.ts (see CLASSIC_IGNORED_KEYS).
+import { z } from 'zod';
+import {
+  limit,
+  name,
+  strictMap,
+  stringish,
+  stringList,
+  stringMap,
+  zookeeperTls,
+} from './common.ts';
+
+const anything = z.unknown().optional();
+
+// 0.4 connected in plain text to 2181 by default (the current format's default is TLS on 2281).
+const classicZookeeperServer = strictMap({
+  host: name,
+  port: z.number().int().min(1).max(65535).default(2181),
+  chroot: z.string().optional(),
+});
+
+const classicNetwork = z.union(
+  [
+    strictMap({ name, public: anything }),
+    strictMap({ 'net-id': name }),
+    strictMap({ 'net-label': name }),
+  ],
+  { error: 'unrecognised network (expected {name}, {net-id} or {net-label})' },
+);
+
+export const classicImageSchema = strictMap({
+  name,
+  pause: z.boolean().default(false),
+  'min-ram': z.number().int().min(0).optional(),
+  'name-filter': z.string().optional(),
+  diskimage: z.string().optional(),
+  meta: stringMap.default({}),
+  // 0.4's default login for the ready-script and the check cron.
+  username: z.string().default('jenkins'),
+  'user-home': anything,
+  'private-key': z.string().optional(),
+  'config-drive': z.boolean().optional(),
+  // Some posts put it on the image; treated like the label's.
+  'ready-script': z.string().optional(),
+});
+
+export const classicProviderSchema = strictMap({
+  name,
+  'region-name': z.string().optional(),
+  'service-type': anything,
+  'service-name': anything,
+  'availability-zones': stringList.default([]),
+  keypair: z.string().optional(),
+  cloud: z.string().min(1, 'empty cloud name (expected a clouds.yaml entry)').optional(),
+  username: anything,
+  password: anything,
+  'auth-url': anything,
+  'project-id': anything,
+  'project-name': anything,
+  'max-servers': limit,
+  pool: anything,
+  'image-type': z.string().optional(),
+  networks: z.array(classicNetwork).default([]),
+  'ipv6-preferred': anything,
+  'boot-timeout': z.number().positive().default(60),
+  'api-timeout': anything,
+  'launch-timeout': z.number().positive().default(3600),
+  rate: z.number().positive().default(1.0),
+  images: z.array(classicImageSchema).default([]),
+  'template-hostname': anything,
+  'clean-floating-ips': z.boolean().default(false),
+});
+
+export const classicLabelSchema = strictMap({
+  name,
+  image: z.string(),
+  // 0.4's default (reference §4.5); the current format's default is 0.
+  'min-ready': z.number().int().min(-1).default(2),
+  'ready-script': z.string().optional(),
+  subnodes: anything,
+  providers: z.array(strictMap({ name })).default([]),
+});
+
+export const classicDiskimageSchema = strictMap({
+  name,
+  pause: z.boolean().default(false),
+  elements: stringList.default([]),
+  release: stringish.optional(),
+  'rebuild-age': z.number().int().default(86400),
+  'env-vars': stringMap.default({}),
+});
+
+export const classicSchema = strictMap({
+  'elements-dir': z.string().optional(),
+  'images-dir': z.string().optional(),
+  dburi: anything,
+  'zmq-publishers': anything,
+  'gearman-servers': anything,
+  'zookeeper-servers': z.array(classicZookeeperServer).default([]),
+  // Not in 0.4; accepted so a classic file can reach a TLS-only ZooKeeper (or use the secure file).
+  'zookeeper-tls': zookeeperTls.optional(),
+  cron: strictMap({ check: z.string().optional(), cleanup: z.string().optional() }).default({}),
+  providers: z.array(classicProviderSchema).default([]),
+  labels: z.array(classicLabelSchema).default([]),
+  targets: anything,
+  diskimages: z.array(classicDiskimageSchema).default([]),
+});
+
+export type RawClassic = z.output<typeof classicSchema>;
+export type RawClassicProvider = z.output<typeof classicProviderSchema>;
+export type RawClassicImage = z.output<typeof classicImageSchema>;
+
+/** Keys accepted for compatibility that have no meaning in this daemon. */
+export const CLASSIC_IGNORED_KEYS = {
+  top: ['dburi', 'zmq-publishers', 'gearman-servers', 'targets'],
+  provider: [
+    'service-type', 'service-name', 'username', 'password', 'auth-url', 'project-id',
+    'project-name', 'pool', 'ipv6-preferred', 'api-timeout', 'template-hostname',
+  ],
+  network: ['public'],
+  image: ['user-home'],
+  label: ['subnodes'],
+} as const;

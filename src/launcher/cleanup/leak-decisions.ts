@@ -1,0 +1,63 @@
+// Pure decisions of the leaked-resource and request-lock cleanup (reference §2.6 1-2).
+import type { PortInfo, ServerInfo } from '../../cloud/provider.ts';
+
+/** Upstream's LOCK_CLEANUP: a request lock dir outlives its request by this much before removal. */
+export const REQUEST_LOCK_MAX_AGE_MS = 8 * 3600 * 1000;
+
+export interface LeakedServerPlan {
+  /** Leaked on this pass and the previous one: delete now. */
+  toDelete: ServerInfo[];
+  /** Leaked on this pass: remembered for the next one. */
+  suspects: Set<string>;
+}
+
+/**
+ * Servers tagged as this provider's (nodepool_provider_name) whose nodepool_node_id is not in
+ * ZooKeeper are leaked; one is deleted only when the previous pass saw it leaked too, so a
+ * server whose node znode is being written right now is never taken.
+ */
+export function planLeakedServers(servers: readonly ServerInfo[], provider: string, knownNodeIds: ReadonlySet<string>,
+                                  previouslySeen: ReadonlySet<string>): LeakedServerPlan {
+  const suspects = new Set<string>();
+  const toDelete: ServerInfo[] = [];
+  for (const s of servers) {
+    if (s.status === 'DELETED') continue;
+    if (s.metadata?.nodepool_provider_name !== provider) continue;
+    const nodeId = s.metadata.nodepool_node_id;
+    if (nodeId && knownNodeIds.has(nodeId)) continue;
+    suspects.add(s.externalId);
+    if (previouslySeen.has(s.externalId)) toDelete.push(s);
+  }
+  return { toDelete, suspects };
+}
+
+export interface DownPortPlan {
+  toDelete: PortInfo[];
+  /** Port id → when it was first seen DOWN (ms); only ports still DOWN are kept. */
+  firstSeenDown: Map<string, number>;
+}
+
+/** Ports nodepool may clean: unbound (no owner) or left over from a server (compute:*). */
+export function isCleanablePort(port: PortInfo): boolean {
+  return port.status === 'DOWN' && (port.deviceOwner === '' || port.deviceOwner.startsWith('compute:'));
+}
+
+/** A port DOWN on a check at least `intervalMs` ago and DOWN still is deleted. */
+export function planDownPorts(downPorts: readonly PortInfo[], firstSeenDown: ReadonlyMap<string, number>,
+                              nowMs: number, intervalMs: number): DownPortPlan {
+  const next = new Map<string, number>();
+  const toDelete: PortInfo[] = [];
+  for (const port of downPorts) {
+    if (!isCleanablePort(port)) continue;
+    const since = firstSeenDown.get(port.id) ?? nowMs;
+    if (nowMs - since >= intervalMs) toDelete.push(port);
+    else next.set(port.id, since);
+  }
+  return { toDelete, firstSeenDown: next };
+}
+
+/** Request lock dirs whose request is gone and whose newest znode is older than the limit. */
+export function planRequestLockCleanup(locks: readonly { id: string; mtime: number }[], requestIds: ReadonlySet<string>,
+                                       nowMs: number, maxAgeMs = REQUEST_LOCK_MAX_AGE_MS): string[] {
+  return locks.filter((l) => !requestIds.has(l.id) && nowMs - l.mtime > maxAgeMs).map((l) => l.id);
+}

@@ -1,0 +1,28 @@
+// Everything the launcher's workers share: caches, provider contexts, registries.
+import type { Node, NodeRequest } from '../model/types.ts';
+import type { RecordCache } from '../store/types.ts';
+import type { LauncherDeps } from './deps.ts';
+import type { LoadedWorkers } from './worker-loader.ts';
+import type { ProviderContext } from './provider-context.ts';
+import type { ComponentDirectory } from './component-directory.ts';
+import type { ImageAvailability } from './image-availability.ts';
+import type { ExplanationRecorder } from './explanations.ts';
+import type { WakeSignal } from './wake-signal.ts';
+
+export interface LauncherShared {
+  deps: LauncherDeps;
+  workers: LoadedWorkers;
+  providerContexts: ReadonlyMap<string, ProviderContext>;
+  nodeCache: RecordCache<Node>;
+  requestCache: RecordCache<NodeRequest>;
+  directory: ComponentDirectory;
+  images: ImageAvailability;
+  explanations: ExplanationRecorder;
+  /** Notified on every node change: paused handlers re-check quota. */
+  quotaWake: WakeSignal;
+  stopSignal: AbortSignal;
+  /** False while ZooKeeper is suspended or the session was lost: take no new work. */
+  zkUsable(): boolean;
+  /** Version string for component registrations. */
+  version: string;
+}

@@ -1,0 +1,243 @@
+// One provider-pool (§2.2): registers its pool component, and on every request-cache change
+// (plus a 1 s safety tick) walks the requested requests in priority order, deciding for each
+// whether to accept, decline or leave it. Accepted requests run as concurrent RequestHandlers.
+import type { NodeRequest, PoolComponent } from '../model/types.ts';
+import type { ComponentRegistration } from '../store/types.ts';
+import type { PoolLabelConfig } from '../config/model.ts';
+import type { LauncherShared } from './launcher-shared.ts';
+import type { PoolRuntime } from './pool-runtime.ts';
+import { makeLauncherId } from './launcher-id.ts';
+import { sortRequests } from './request-order.ts';
+import { decideRequestAction, type PoolView } from './decide-request.ts';
+import { explainDecline, type LabelAvailability } from './decline-reasons.ts';
+import { RequestHandler } from './request-handler.ts';
+import { addResources, nodeResources, type Resources } from './quota.ts';
+
+const SAFETY_TICK_MS = 1000;
+/** Upper bound on waiting for one handler's admission (a stuck ZooKeeper call must not stall the pool). */
+const ADMISSION_WAIT_MS = 10_000;
+
+export class PoolWorker {
+  readonly launcherId: string;
+  readonly providerName: string;
+  readonly poolName: string;
+  private readonly shared: LauncherShared;
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly handlerRuns = new Set<Promise<void>>();
+  private readonly pausedHandlers = new Set<string>();
+  private registration: ComponentRegistration<PoolComponent> | null = null;
+  private passRunning = false;
+  private passQueued = false;
+  private stopped = false;
+  private tick: NodeJS.Timeout | null = null;
+  private readonly runtime: PoolRuntime;
+  private readonly onRequestChange = (id: string, record: NodeRequest | undefined) => {
+    if (!record) this.shared.explanations.forget(id);
+    if (!record || record.state === 'requested') this.schedulePass();
+  };
+
+  constructor(shared: LauncherShared, providerName: string, poolName: string) {
+    this.shared = shared;
+    this.providerName = providerName;
+    this.poolName = poolName;
+    this.launcherId = makeLauncherId(shared.deps.hostname, providerName, poolName);
+    const self = this;
+    this.runtime = {
+      deps: shared.deps, workers: shared.workers, providerCtx: shared.providerContexts.get(providerName)!,
+      launcherId: this.launcherId, providerName, poolName,
+      config: () => self.config(),
+      nodeCache: shared.nodeCache, requestCache: shared.requestCache,
+      registeredPools: () => shared.directory.registeredPools(),
+      quotaWake: shared.quotaWake, stopSignal: shared.stopSignal,
+      explain: (requestId, reason) => shared.explanations.record(requestId, self.launcherId, providerName, poolName, reason),
+      handlerPaused: (requestId, paused) => self.handlerPaused(requestId, paused),
+      clearExplanations: (requestId) => {
+        if (!shared.explanations.has(requestId)) return;
+        shared.explanations.forget(requestId);
+        shared.deps.store.deleteExplanations(requestId).catch(() => {});
+      },
+    };
+  }
+
+  private config() {
+    const provider = this.shared.deps.getConfig().providers.find((p) => p.name === this.providerName);
+    const pool = provider?.pools.find((p) => p.name === this.poolName);
+    return provider && pool ? { provider, pool } : undefined;
+  }
+
+  private component(): PoolComponent {
+    const cfg = this.config();
+    return {
+      kind: 'pool', hostname: this.shared.deps.hostname, model_api: 0, state: 'running', version: this.shared.version,
+      id: this.launcherId, name: this.poolName, provider_name: this.providerName, paused: this.pausedHandlers.size > 0,
+      priority: cfg ? cfg.pool.priority : 100,
+      supported_labels: cfg ? cfg.pool.labels.map((l) => l.name) : [],
+    };
+  }
+
+  async start(): Promise<void> {
+    await this.prefetch();
+    this.registration = await this.shared.deps.store.registerComponent(this.component());
+    await this.shared.directory.refresh();
+    this.shared.requestCache.on('changed', this.onRequestChange);
+    this.tick = setInterval(() => this.schedulePass(), SAFETY_TICK_MS);
+    this.schedulePass();
+  }
+
+  /** Config changed (labels, priority): refresh what the component says. */
+  async reconfigured(): Promise<void> {
+    await this.prefetch();
+    const c = this.component();
+    await this.registration?.update({ supported_labels: c.supported_labels, priority: c.priority });
+    this.schedulePass();
+  }
+
+  /** After a session loss the ephemeral component znode is gone. */
+  async reregister(): Promise<void> {
+    await this.registration?.reregister();
+    await this.registration?.update({ paused: this.pausedHandlers.size > 0 }).catch(() => {});
+  }
+
+  /** Label sizes and cloud limits, so decisions in a pass need no cloud calls. */
+  private async prefetch(): Promise<void> {
+    const cfg = this.config();
+    if (!cfg) return;
+    const ctx = this.runtime.providerCtx;
+    await Promise.all(cfg.pool.labels.map((label) => ctx.labelResources(label)));
+    await ctx.cloudLimits(cfg.pool);
+  }
+
+  schedulePass(): void {
+    if (this.stopped) return;
+    if (this.passRunning) { this.passQueued = true; return; }
+    this.passRunning = true;
+    setImmediate(() => {
+      this.pass().catch((err) => this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed'))
+        .finally(() => {
+          this.passRunning = false;
+          if (this.passQueued) { this.passQueued = false; this.schedulePass(); }
+        });
+    });
+  }
+
+  private handlerPaused(requestId: string, paused: boolean): void {
+    const before = this.pausedHandlers.size > 0;
+    if (paused) this.pausedHandlers.add(requestId); else this.pausedHandlers.delete(requestId);
+    const after = this.pausedHandlers.size > 0;
+    if (before !== after) {
+      this.registration?.update({ paused: after }).catch((err) =>
+        this.shared.deps.logger.warn({ pool: this.launcherId, err: String(err) }, 'cannot update paused flag'));
+      if (!after) this.schedulePass();
+    }
+  }
+
+  private view(): PoolView | null {
+    const cfg = this.config();
+    if (!cfg || cfg.provider.maxConcurrency === 0) return null;
+    const ctx = this.runtime.providerCtx;
+    const labelResources = new Map<string, Resources>();
+    const unusable = new Set<string>();
+    for (const label of cfg.pool.labels as PoolLabelConfig[]) {
+      const r = ctx.labelResourcesCached(label);
+      if (r instanceof Error) unusable.add(label.name); else if (r) labelResources.set(label.name, r);
+    }
+    const config = this.shared.deps.getConfig();
+    const tenantUsage = new Map<string, Resources>();
+    if (config.tenantResourceLimits.length > 0) {
+      for (const node of this.shared.nodeCache.values()) {
+        if (!node.tenant_name) continue;
+        tenantUsage.set(node.tenant_name, addResources(tenantUsage.get(node.tenant_name) ?? {}, nodeResources(node)));
+      }
+    }
+    let registeredPools = this.shared.directory.registeredPools();
+    if (!registeredPools.some((p) => p.id === this.launcherId)) registeredPools = [...registeredPools, this.component()];
+    const labelAvailability: Map<string, LabelAvailability> = this.shared.images.forPool(cfg.provider, cfg.pool, unusable);
+    return {
+      launcherId: this.launcherId, providerName: this.providerName, priority: cfg.pool.priority,
+      supportedLabels: new Set(cfg.pool.labels.map((l) => l.name)), registeredPools,
+      paused: this.pausedHandlers.size > 0, activeLaunches: ctx.activeLaunches, maxConcurrency: cfg.provider.maxConcurrency,
+      tenantLimits: config.tenantResourceLimits, tenantUsage, active: new Set(this.handlers.keys()),
+      pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool),
+    };
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped || !this.shared.zkUsable()) return;
+    const requested = this.shared.requestCache.values().filter((r) => r.state === 'requested' && !r.declined_by.includes(this.launcherId));
+    if (requested.length === 0) return;
+    const base = this.view();
+    if (!base) return;
+    for (const request of sortRequests(requested, base.supportedLabels)) {
+      if (this.stopped || !this.shared.zkUsable()) return;
+      const view: PoolView = { ...base, paused: this.pausedHandlers.size > 0, activeLaunches: this.runtime.providerCtx.activeLaunches,
+        active: new Set(this.handlers.keys()) };
+      const action = decideRequestAction(request, view);
+      if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
+      if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
+      if (action.kind === 'accept') await this.accept(request, view);
+    }
+  }
+
+  private async declineUnhandled(request: NodeRequest, reasons: string[]): Promise<void> {
+    const { store, clock, logger } = this.shared.deps;
+    const lock = await store.lockRequest(request.id, { blocking: false });
+    if (!lock) return;
+    try {
+      const fresh = await store.getRequest(request.id);
+      if (!fresh || fresh.state !== 'requested' || fresh.declined_by.includes(this.launcherId)) return;
+      fresh.declined_by.push(this.launcherId);
+      const registered = this.shared.directory.registeredPools().map((p) => p.id);
+      if (registered.every((id) => fresh.declined_by.includes(id))) {
+        fresh.state = 'failed';
+        fresh.state_time = clock.now() / 1000;
+      }
+      // Explained before the final state is stored, so a requestor that sees `failed` can ask why.
+      await Promise.all(reasons.map((reason) => this.runtime.explain(request.id, explainDecline(reason))));
+      await store.storeRequest(fresh);
+      logger.info({ request: request.id, pool: this.launcherId, reasons, state: fresh.state }, 'declined request');
+    } finally {
+      await lock.release().catch(() => {});
+    }
+  }
+
+  private async accept(request: NodeRequest, view: PoolView): Promise<void> {
+    const { store } = this.shared.deps;
+    const lock = await store.lockRequest(request.id, { blocking: false });
+    if (!lock) return;
+    let fresh: NodeRequest | null = null;
+    try {
+      fresh = await store.getRequest(request.id);
+    } catch (err) {
+      this.shared.deps.logger.warn({ request: request.id, err: String(err) }, 'cannot read locked request');
+    }
+    // Re-check under the lock: another launcher may have handled it since the cache saw it.
+    if (!fresh || decideRequestAction(fresh, view).kind !== 'accept' || this.stopped) {
+      await lock.release().catch(() => {});
+      return;
+    }
+    const handler = new RequestHandler(this.runtime, fresh, lock);
+    this.handlers.set(fresh.id, handler);
+    const run = handler.run().finally(() => {
+      this.handlers.delete(handler.id);
+      this.handlerRuns.delete(run);
+      this.schedulePass();
+    });
+    this.handlerRuns.add(run);
+    // One admission at a time: the next request is looked at only after this one reserved its
+    // quota (or paused the pool), as upstream's single-threaded pool loop does.
+    await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS).catch(() => {})]);
+  }
+
+  get activeRequests(): number {
+    return this.handlers.size;
+  }
+
+  /** Stop taking work; in-flight handlers see the launcher's stop signal and hand back. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tick) clearInterval(this.tick);
+    this.shared.requestCache.off('changed', this.onRequestChange);
+    await Promise.allSettled([...this.handlerRuns]);
+    await this.registration?.unregister().catch(() => {});
+  }
+}

@@ -1,0 +1,101 @@
+// Quota arithmetic (§2.3 hasRemainingQuota). Pure: callers gather cloud limits, servers and
+// nodes; these functions only add and compare.
+import type { Node } from '../model/types.ts';
+import type { ServerInfo, QuotaLimits } from '../cloud/provider.ts';
+import type { PoolConfig } from '../config/model.ts';
+
+/** cores, instances, ram[, volumes, volume-gb]; missing keys count as 0. */
+export type Resources = Record<string, number>;
+
+export function addResources(a: Resources, b: Resources, times = 1): Resources {
+  const out: Resources = { ...a };
+  for (const [key, value] of Object.entries(b)) out[key] = (out[key] ?? 0) + value * times;
+  return out;
+}
+
+export function sumResources(items: Iterable<Resources>): Resources {
+  let total: Resources = {};
+  for (const item of items) total = addResources(total, item);
+  return total;
+}
+
+/** True when usage + needed stays within every finite limit. */
+export function fitsWithin(limits: Resources, usage: Resources, needed: Resources): boolean {
+  for (const [key, limit] of Object.entries(limits)) {
+    if (limit === undefined || !Number.isFinite(limit)) continue;
+    if ((usage[key] ?? 0) + (needed[key] ?? 0) > limit) return false;
+  }
+  return true;
+}
+
+/** The pool's own limits as resources (max-servers → instances, ...). */
+export function poolLimits(pool: PoolConfig): Resources {
+  return {
+    instances: pool.maxServers,
+    cores: pool.maxCores,
+    ram: pool.maxRam,
+    volumes: pool.maxVolumes,
+    'volume-gb': pool.maxVolumeGb,
+  };
+}
+
+/** What a node occupies; nodes written before their resources were known count one instance. */
+export function nodeResources(node: Pick<Node, 'resources'>): Resources {
+  const out: Resources = {};
+  if (node.resources) {
+    for (const [key, value] of Object.entries(node.resources)) if (typeof value === 'number') out[key] = value;
+  }
+  if (out.instances === undefined) out.instances = 1;
+  return out;
+}
+
+/** Servers that use the project's quota but are not nodes this provider knows in ZooKeeper:
+ *  other users' servers and our own leaked ones. */
+export function unmanagedUsage(servers: readonly ServerInfo[], providerName: string, zkNodeIds: ReadonlySet<string>): Resources {
+  let cores = 0, ram = 0, instances = 0;
+  for (const server of servers) {
+    const ours = server.metadata?.nodepool_provider_name === providerName;
+    const nodeId = server.metadata?.nodepool_node_id;
+    if (ours && nodeId !== undefined && zkNodeIds.has(nodeId)) continue;
+    instances += 1;
+    cores += server.cores ?? 0;
+    ram += server.ram ?? 0;
+  }
+  return { cores, instances, ram };
+}
+
+export interface QuotaState {
+  /** Cloud limits, or null when ignore-provider-quota is set or they are unknown. */
+  cloudLimits: QuotaLimits | null;
+  unmanaged: Resources;
+  /** Sum over this provider's nodes in ZooKeeper (every pool). */
+  providerUsage: Resources;
+  pool: PoolConfig;
+  /** Sum over this pool's nodes. */
+  poolUsage: Resources;
+}
+
+export function hasRemainingQuota(state: QuotaState, needed: Resources): boolean {
+  if (state.cloudLimits) {
+    const used = addResources(state.unmanaged, state.providerUsage);
+    if (!fitsWithin(state.cloudLimits as Resources, used, needed)) return false;
+  }
+  return fitsWithin(poolLimits(state.pool), state.poolUsage, needed);
+}
+
+/** Which limit stops a launch now (for explanations), or null when it fits. */
+export function quotaBlocker(state: QuotaState, needed: Resources): 'max-servers' | 'pool-quota' | 'cloud-quota' | null {
+  const pool = poolLimits(state.pool);
+  if (!fitsWithin({ instances: pool.instances }, state.poolUsage, needed)) return 'max-servers';
+  if (!fitsWithin(pool, state.poolUsage, needed)) return 'pool-quota';
+  if (state.cloudLimits && !fitsWithin(state.cloudLimits as Resources, addResources(state.unmanaged, state.providerUsage), needed)) {
+    return 'cloud-quota';
+  }
+  return null;
+}
+
+/** "it would exceed quota": the whole request can never fit, even in an empty pool and cloud. */
+export function canNeverFit(cloudLimits: QuotaLimits | null, pool: PoolConfig, neededTotal: Resources): boolean {
+  if (cloudLimits && !fitsWithin(cloudLimits as Resources, {}, neededTotal)) return true;
+  return !fitsWithin(poolLimits(pool), {}, neededTotal);
+}

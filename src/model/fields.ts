@@ -1,0 +1,136 @@
+// Lenient, typed reads of fields from a decoded record. Missing keys get the caller's default
+// (upstream's `d.get(key, default)`); a value of a clearly wrong type is a RecordDecodeError.
+import { RecordDecodeError } from './errors.ts';
+
+export type JsonObject = Record<string, unknown>;
+
+/** One strict decoder for every record: decode() without {stream} keeps no state between calls,
+ *  and making a TextDecoder per record costs more than decoding it (listings read 10,000s). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Parses znode bytes into a JSON object; invalid UTF-8/JSON or a non-object is a RecordDecodeError. */
+export function parseRecord(data: Buffer | Uint8Array | string, path: string): JsonObject {
+  let text: string;
+  try {
+    text = typeof data === 'string' ? data : UTF8.decode(data);
+  } catch {
+    throw new RecordDecodeError(path, 'data is not valid UTF-8');
+  }
+  if (text.length === 0) throw new RecordDecodeError(path, 'no data');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new RecordDecodeError(path, `invalid JSON: ${(err as Error).message}`);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new RecordDecodeError(path, `expected a JSON object, found ${describe(value)}`);
+  }
+  return value as JsonObject;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+export class FieldReader {
+  readonly record: JsonObject;
+  readonly path: string;
+  constructor(record: JsonObject, path: string) {
+    this.record = record;
+    this.path = path;
+  }
+
+  private fail(key: string, expected: string, value: unknown): never {
+    throw new RecordDecodeError(this.path, `field "${key}": expected ${expected}, found ${describe(value)}`);
+  }
+
+  has(key: string): boolean {
+    return Object.hasOwn(this.record, key);
+  }
+
+  raw(key: string): unknown {
+    return this.has(key) ? this.record[key] : undefined;
+  }
+
+  /** string | null; numbers and booleans are accepted as their string form. */
+  optString(key: string, fallback: string | null = null): string | null {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    if (value === null) return null;
+    if (typeof value === 'string') return value;
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    return this.fail(key, 'a string', value);
+  }
+
+  /** A string that must be present and non-null after defaults. */
+  string(key: string, fallback: string): string {
+    return this.optString(key, fallback) ?? fallback;
+  }
+
+  optNumber(key: string, fallback: number | null = null): number | null {
+    const value = this.raw(key);
+    if (value === undefined) return fallback;
+    if (value === null) return null;
+    if (typeof value === 'number') return value;
+    if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+    return this.fail(key, 'a number', value);
+  }
+
+  number(key: string, fallback: number): number {
+    return this.optNumber(key, fallback) ?? fallback;
+  }
+
+  boolean(key: string, fallback: boolean): boolean {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'boolean') return value;
+    // Python truthiness, since upstream only ever tests these with `if`.
+    if (typeof value === 'number') return value !== 0;
+    return this.fail(key, 'a boolean', value);
+  }
+
+  /** upstream's as_list(): a falsy value is [], a scalar is [scalar], a list stays a list. */
+  stringList(key: string): string[] {
+    const value = this.raw(key);
+    if (value === undefined || value === null || value === '' || value === false || value === 0) return [];
+    const items = Array.isArray(value) ? value : [value];
+    return items.map((item) => {
+      if (typeof item === 'string') return item;
+      if (typeof item === 'number' || typeof item === 'boolean') return String(item);
+      return this.fail(key, 'a list of strings', value);
+    });
+  }
+
+  /** A JSON object (not an array) or null. */
+  optObject<T = JsonObject>(key: string): T | null {
+    const value = this.raw(key);
+    if (value === undefined || value === null) return null;
+    if (typeof value === 'object' && !Array.isArray(value)) return value as T;
+    return this.fail(key, 'an object', value);
+  }
+
+  /** One of the allowed values; an unknown value is a decode error (upstream raises TypeError too). */
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.raw(key);
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    if (value === undefined) {
+      throw new RecordDecodeError(this.path, `field "${key}" is missing`);
+    }
+    throw new RecordDecodeError(this.path, `field "${key}": "${String(value)}" is not one of ${allowed.join(', ')}`);
+  }
+}
+
+/** Python's int() as upstream applies it to hold_expiration: anything it cannot coerce becomes 0. */
+export function coerceInt(value: unknown): number {
+  if (typeof value === 'number') return Number.isFinite(value) ? Math.trunc(value) : 0;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (/^[+-]?\d+(_\d+)*$/.test(text)) return Number(text.replaceAll('_', ''));
+    return 0;
+  }
+  return 0;
+}

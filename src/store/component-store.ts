@@ -1,0 +1,106 @@
+// Component registrations: /nodepool/components/<kind>/<hostname><seq10>, ephemeral sequential,
+// JSON with sorted keys, updated with versioned sets (upstream's BaseComponent).
+import type { Component, PoolComponent } from '../model/types.ts';
+import { decodeComponent, encodeComponent, type ComponentKind } from '../model/component.ts';
+import { BadVersionError, NoNodeError } from '../zk/errors.ts';
+import { CreateMode } from '../zk/types.ts';
+import type { ComponentRegistration } from './types.ts';
+import { decodeOrSkip, type StoreContext } from './context.ts';
+import { componentKindPath, componentSequencePrefix } from './paths.ts';
+import { childrenOrEmpty, createWithParents, deleteIfExists, getDataOrNull, mapPipelined } from './zk-helpers.ts';
+
+export class ZkComponentRegistration<C extends Component> implements ComponentRegistration<C> {
+  private readonly ctx: StoreContext;
+  /** The local copy stays authoritative: a failed write is retried by the next update or reregister. */
+  private content: C;
+  private currentPath = '';
+  private version = -1;
+  private unregistered = false;
+
+  constructor(ctx: StoreContext, component: C) {
+    this.ctx = ctx;
+    this.content = { ...component };
+  }
+
+  get path(): string {
+    return this.currentPath;
+  }
+
+  get component(): C {
+    return { ...this.content };
+  }
+
+  async register(): Promise<void> {
+    const created = await createWithParents(
+      this.ctx.client, componentSequencePrefix(this.content.kind, this.content.hostname),
+      encodeComponent(this.content), CreateMode.EPHEMERAL_SEQUENTIAL,
+    );
+    this.currentPath = created.path;
+    this.version = created.stat.version;
+    this.unregistered = false;
+  }
+
+  async update(changes: Partial<C>): Promise<void> {
+    this.content = { ...this.content, ...changes, kind: this.content.kind };
+    if (this.unregistered || this.currentPath === '') return;
+    try {
+      const stat = await this.ctx.client.setData(this.currentPath, encodeComponent(this.content), this.version);
+      this.version = stat.version;
+    } catch (err) {
+      if (err instanceof NoNodeError) {
+        // The session that owned the ephemeral node is gone; reregister() will recreate it.
+        this.ctx.logger.error({ path: this.currentPath }, 'component registration vanished; not updated');
+        return;
+      }
+      if (err instanceof BadVersionError) {
+        // Only we write this node, so a stale version means an earlier reply was lost; rewrite once.
+        const current = await getDataOrNull(this.ctx.client, this.currentPath);
+        if (!current) return;
+        const stat = await this.ctx.client.setData(this.currentPath, encodeComponent(this.content), current.stat.version);
+        this.version = stat.version;
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async reregister(): Promise<void> {
+    if (this.currentPath !== '') await deleteIfExists(this.ctx.client, this.currentPath);
+    await this.register();
+  }
+
+  async unregister(): Promise<void> {
+    if (this.unregistered) return;
+    this.unregistered = true;
+    if (this.currentPath !== '') await deleteIfExists(this.ctx.client, this.currentPath);
+  }
+}
+
+export class ComponentStore {
+  private readonly ctx: StoreContext;
+  constructor(ctx: StoreContext) {
+    this.ctx = ctx;
+  }
+
+  async registerComponent<C extends Component>(component: C): Promise<ZkComponentRegistration<C>> {
+    const registration = new ZkComponentRegistration(this.ctx, component);
+    await registration.register();
+    return registration;
+  }
+
+  async listComponents(kind: ComponentKind): Promise<Component[]> {
+    const root = componentKindPath(kind);
+    const names = (await childrenOrEmpty(this.ctx.client, root)).sort();
+    const components = await mapPipelined(names, async (name) => {
+      const path = `${root}/${name}`;
+      const found = await getDataOrNull(this.ctx.client, path);
+      if (!found) return null;
+      return decodeOrSkip(this.ctx, path, () => decodeComponent(kind, found.data, { path, version: found.stat.version }));
+    });
+    return components.filter((c): c is Component => c !== null);
+  }
+
+  async listPools(): Promise<PoolComponent[]> {
+    return (await this.listComponents('pool')) as PoolComponent[];
+  }
+}

@@ -1,0 +1,116 @@
+// Reads what the status listings show from the store (the effectful half of status.ts).
+// Reads are issued concurrently in bounded windows: `nodepool list` over 10,000 nodes must be
+// one pipelined sweep, not 20,000 round trips in a row.
+import type { Store } from '../store/types.ts';
+import type { ImageBuild, ImageUpload, Node } from '../model/types.ts';
+import {
+  nodeList, imageList, dibImageList, requestList, imageStatus, labelList,
+  type StatusTable, type ImageStatusInput,
+} from './status.ts';
+
+/** The part of the store the listings read. */
+export type StatusStore = Pick<
+  Store,
+  | 'listNodes' | 'getNode' | 'nodeIsLocked' | 'listImageNames' | 'isImagePaused' | 'listBuilds'
+  | 'listUploads' | 'listRequests' | 'listComponents' | 'hasBuildRequest' | 'getBuildRequest'
+  | 'listNodesWithLockState'
+>;
+
+const WINDOW = 512;
+
+/** Maps with at most `limit` calls in flight, keeping the input order. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+export async function collectNodeList(store: StatusStore, options: { nodeId?: string | null; detail?: boolean } = {}): Promise<StatusTable> {
+  let nodes: Node[];
+  let locked: Set<string>;
+  if (!options.nodeId && store.listNodesWithLockState) {
+    // One bulk pass (the store batches each node's data and lock-dir reads into multiRead requests).
+    const rows = (await store.listNodesWithLockState()).sort((a, b) => byId(a.node, b.node));
+    nodes = rows.map((r) => r.node);
+    locked = new Set(rows.filter((r) => r.locked).map((r) => r.node.id));
+  } else {
+    if (options.nodeId) {
+      const node = await store.getNode(options.nodeId);
+      nodes = node ? [node] : [];
+    } else {
+      nodes = (await store.listNodes()).sort(byId);
+    }
+    const flags = await mapConcurrent(nodes, WINDOW, (n) => store.nodeIsLocked(n.id));
+    locked = new Set(nodes.filter((_, i) => flags[i]).map((n) => n.id));
+  }
+  return nodeList(nodes, locked, options.detail ?? false);
+}
+
+async function allBuilds(store: StatusStore): Promise<ImageBuild[]> {
+  const images = (await store.listImageNames()).sort();
+  const perImage = await mapConcurrent(images, WINDOW, (image) => store.listBuilds(image));
+  return perImage.flat();
+}
+
+export async function collectImageList(store: StatusStore): Promise<StatusTable> {
+  const builds = await allBuilds(store);
+  const perBuild = await mapConcurrent(builds, WINDOW, (b) => store.listUploads(b.image, b.id));
+  const uploads: ImageUpload[] = perBuild.flatMap((list) =>
+    [...list].sort((a, b) => (a.provider === b.provider ? byId(a, b) : a.provider < b.provider ? -1 : 1)),
+  );
+  return imageList(uploads);
+}
+
+export async function collectDibImageList(store: StatusStore): Promise<StatusTable> {
+  const images = (await store.listImageNames()).sort();
+  const [paused, perImage] = await Promise.all([
+    mapConcurrent(images, WINDOW, (i) => store.isImagePaused(i)),
+    mapConcurrent(images, WINDOW, (i) => store.listBuilds(i)),
+  ]);
+  return dibImageList(perImage.flat(), new Set(images.filter((_, i) => paused[i])));
+}
+
+export async function collectRequestList(store: StatusStore): Promise<StatusTable> {
+  return requestList((await store.listRequests()).sort(byId));
+}
+
+export async function collectImageStatus(store: StatusStore): Promise<StatusTable> {
+  const images = (await store.listImageNames()).sort();
+  const inputs = await mapConcurrent(images, WINDOW, async (image): Promise<ImageStatusInput> => {
+    const paused = await store.isImagePaused(image);
+    if (store.getBuildRequest) {
+      return { image, paused, buildRequest: await store.getBuildRequest(image) };
+    }
+    // Without the store's detail only "a request is waiting" is known.
+    const requested = await store.hasBuildRequest(image);
+    return { image, paused, buildRequest: requested ? { state: 'pending', time: null } : null };
+  });
+  return imageStatus(inputs);
+}
+
+export async function collectLabelList(store: StatusStore): Promise<StatusTable> {
+  return labelList(await store.listComponents('pool'));
+}
+
+export type ListingName = 'node-list' | 'image-list' | 'dib-image-list' | 'request-list' | 'image-status' | 'label-list';
+
+/** The listings by their web path name. */
+export function collectListing(store: StatusStore, name: ListingName, params: { nodeId?: string | null } = {}): Promise<StatusTable> {
+  switch (name) {
+    case 'node-list': return collectNodeList(store, { nodeId: params.nodeId, detail: true });
+    case 'image-list': return collectImageList(store);
+    case 'dib-image-list': return collectDibImageList(store);
+    case 'request-list': return collectRequestList(store);
+    case 'image-status': return collectImageStatus(store);
+    case 'label-list': return collectLabelList(store);
+  }
+}

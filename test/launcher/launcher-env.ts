@@ -1,0 +1,175 @@
+// A launcher on real ZooKeeper (this file's chroot) and the OpenStack simulator, plus a second
+// ZooKeeper session that plays Zuul. Config goes through the real loader from YAML.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type RunningSimulator } from '../../src/cloud/sim/server.ts';
+import type { SimulatorConfigInput } from '../../src/cloud/sim/config.ts';
+import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
+import { loadClouds } from '../../src/config/clouds/load-clouds.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import type { CloudConfig, NodepoolConfig } from '../../src/config/model.ts';
+import type { CloudProvider } from '../../src/cloud/provider.ts';
+import { ZkStore } from '../../src/store/zk-store.ts';
+import { systemClock } from '../../src/util/clock.ts';
+import { silentLogger, createLogger, type Logger } from '../../src/util/logger.ts';
+import { Launcher } from '../../src/launcher/launcher.ts';
+import { NodepoolMetrics } from '../../src/stats/metrics.ts';
+import type { LauncherDeps } from '../../src/launcher/deps.ts';
+import { testZk, type TestZk } from '../harness/zk.ts';
+import type { ZooKeeperClient } from '../../src/zk/client.ts';
+
+export interface EnvOptions {
+  name: string;
+  sim?: SimulatorConfigInput;
+  /** The providers/labels part of nodepool.yaml (zookeeper-servers and webapp are added). */
+  yaml: string;
+}
+
+export interface LauncherEnv {
+  zk: TestZk;
+  sim: RunningSimulator;
+  dir: string;
+  configPath: string;
+  cloudsPath: string;
+  config: NodepoolConfig;
+  cloud: CloudConfig;
+  /** The launcher's own store and session. */
+  store: ZkStore;
+  client: ZooKeeperClient;
+  /** A separate session acting as Zuul. */
+  zuul: ZkStore;
+  zuulClient: ZooKeeperClient;
+  logger: Logger;
+  /** What the launchers this env started emitted. */
+  metrics: NodepoolMetrics;
+  newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient }): Promise<Launcher>;
+  /** Another ZooKeeper session with its own store (a second launcher). */
+  newSession(): Promise<{ client: ZooKeeperClient; store: ZkStore }>;
+  /** The full nodepool.yaml text for a spawned launcher process. */
+  fullYaml: string;
+  close(): Promise<void>;
+}
+
+export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
+  const logger = process.env.NODEPOOL_TEST_LOG ? createLogger('test', { level: 'debug' }) : silentLogger();
+  const zk = testZk({ name: opts.name });
+  const client = await zk.connect();
+  const store = new ZkStore(client, { logger, clock: systemClock });
+  await store.init();
+  const zuulClient = await zk.connect();
+  const zuul = new ZkStore(zuulClient, { logger, clock: systemClock });
+  const sim = await startSimulator({
+    config: { buildDelayMs: 100, deleteDelayMs: 20, quotas: { instances: 100, cores: 400, ram: 1_000_000 }, ssh: { enabled: false }, ...opts.sim },
+  });
+  const dir = mkdtempSync(join(tmpdir(), `np-launcher-${opts.name}-`));
+  const cloudsPath = join(dir, 'clouds.yaml');
+  writeFileSync(cloudsPath, sim.cloudsYaml('sim'));
+  const cloud = loadClouds({ env: { OS_CLIENT_CONFIG_FILE: cloudsPath }, home: dir, cwd: dir, systemDir: dir }).clouds.sim;
+  const server = zk.servers[0];
+  const fullYaml = [
+    'zookeeper-servers:',
+    `  - host: ${server.host}`,
+    `    port: ${server.port}`,
+    `    chroot: ${zk.chroot}`,
+    'webapp:',
+    '  port: 0',
+    '  listen_address: 127.0.0.1',
+    opts.yaml,
+  ].join('\n');
+  const configPath = join(dir, 'nodepool.yaml');
+  writeFileSync(configPath, fullYaml);
+  const { config } = await loadConfig(configPath, { env: {} });
+
+  // Cloud images the config names must exist in the simulator.
+  const setup = new OpenStackProvider(config.providers[0], cloud, { clock: systemClock, logger });
+  await setup.start();
+  const imageFile = join(dir, 'image.qcow2');
+  writeFileSync(imageFile, Buffer.alloc(1024, 7));
+  for (const ci of config.providers[0].cloudImages) {
+    await setup.uploadImage({ name: ci.imageName ?? ci.name, filePath: imageFile, format: 'qcow2', metadata: {} });
+  }
+  await setup.stop();
+
+  const launchers: Launcher[] = [];
+  const providers: CloudProvider[] = [];
+  const sessions: ZooKeeperClient[] = [];
+  const metrics = new NodepoolMetrics();
+  const env: LauncherEnv = {
+    zk, sim, dir, configPath, cloudsPath, config, cloud, store, client, zuul, zuulClient, logger, fullYaml, metrics,
+    async newSession() {
+      const c = await zk.connect();
+      sessions.push(c);
+      return { client: c, store: new ZkStore(c, { logger, clock: systemClock }) };
+    },
+    async newLauncher(o = {}) {
+      const map = new Map<string, CloudProvider>();
+      for (const p of config.providers) {
+        const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: 20 });
+        await provider.start();
+        providers.push(provider);
+        map.set(p.name, provider);
+      }
+      const deps: LauncherDeps = {
+        store: o.store ?? store, getConfig: () => env.config, providers: map, clock: systemClock, logger,
+        hostname: o.hostname ?? 'test-host', metrics,
+      };
+      const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200, cloudPollMs: 10 });
+      launchers.push(launcher);
+      await launcher.start();
+      return launcher;
+    },
+    async close() {
+      for (const l of launchers) await l.stop().catch(() => {});
+      for (const p of providers) await p.stop().catch(() => {});
+      await zk.closeAll();
+      await sim.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return env;
+}
+
+/** Zuul's side of §3.3 for a fulfilled request: delete it, then lock each node, set it used, unlock. */
+export async function returnNodes(zuul: ZkStore, request: { id: string; nodes: string[] }): Promise<void> {
+  await zuul.deleteRequest(request.id);
+  for (const id of request.nodes) {
+    const lock = (await zuul.lockNode(id, { blocking: true, timeoutMs: 10_000 }))!;
+    const node = (await zuul.getNode(id))!;
+    node.state = 'used';
+    await zuul.storeNode(node);
+    await lock.release();
+  }
+}
+
+/** The standard one-provider config; tweak with the parameters. */
+export function simpleYaml(o: {
+  maxServers?: number; minReady?: number; hostKeyChecking?: boolean; bootTimeout?: number; launchTimeout?: number;
+  launchRetries?: number; labels?: string[]; connectionPort?: number;
+} = {}): string {
+  const labels = o.labels ?? ['small'];
+  return [
+    'labels:',
+    ...labels.map((l) => `  - name: ${l}\n    min-ready: ${o.minReady ?? 0}`),
+    'providers:',
+    '  - name: sim',
+    '    cloud: sim',
+    '    rate: 0.001',
+    `    boot-timeout: ${o.bootTimeout ?? 5}`,
+    `    launch-timeout: ${o.launchTimeout ?? 20}`,
+    `    launch-retries: ${o.launchRetries ?? 3}`,
+    '    cloud-images:',
+    '      - name: cirros',
+    '        image-name: cirros',
+    '        username: cirros',
+    `        connection-port: ${o.connectionPort ?? 22}`,
+    '    pools:',
+    '      - name: main',
+    `        max-servers: ${o.maxServers ?? 10}`,
+    '        auto-floating-ip: false',
+    '        networks: [private]',
+    `        host-key-checking: ${o.hostKeyChecking ?? false}`,
+    '        labels:',
+    ...labels.map((l) => `          - name: ${l}\n            cloud-image: cirros\n            flavor-name: m1.tiny`),
+  ].join('\n');
+}
