@@ -16,6 +16,7 @@ import { BuildWorker, type BuildOutcome } from './build-worker.ts';
 import { Janitor } from './janitor.ts';
 import { ProviderUploader, type UploadOutcome } from './provider-uploader.ts';
 import { ReconcileLoop } from './reconcile-loop.ts';
+import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('../../', import.meta.url));
 export const PROJECT_ELEMENTS_DIR = fileURLToPath(new URL('../../elements', import.meta.url));
@@ -62,6 +63,8 @@ export class NodepoolBuilder {
   private buildLoop: ReconcileLoop | null = null;
   private janitorLoop: ReconcileLoop | null = null;
   private registration: ComponentRegistration<BuilderComponent> | null = null;
+  /** Ends a start that is still waiting for ZooKeeper when stop() is called. */
+  private readonly startAbort = new AbortController();
   readonly ctx: BuilderContext;
   readonly buildWorker: BuildWorker;
   readonly janitor: Janitor;
@@ -111,11 +114,13 @@ export class NodepoolBuilder {
     if (this.state !== 'created') throw new Error(`cannot start a builder that is ${this.state}`);
     this.state = 'starting';
     const { store, clock, logger } = this.ctx;
-    await store.init();
+    // ZooKeeper may be frozen or restarting while we start: these steps wait it out.
+    const signal = this.startAbort.signal;
+    await retryThroughConnectionLoss('create the root znodes', () => store.init(), { clock, logger, signal });
     await this.applyProviders(this.opts.config);
     this.registration = await store.registerComponent<BuilderComponent>({
       kind: 'builder', hostname: this.ctx.hostname, model_api: 0, state: 'running', version: BUILDER_VERSION,
-    });
+    }, signal);
     if (this.mode !== 'upload-only') {
       this.buildLoop = new ReconcileLoop('build', (s) => this.buildWorker.pass(s), clock, logger);
       this.buildLoop.start();
@@ -195,6 +200,7 @@ export class NodepoolBuilder {
   async stop(): Promise<void> {
     if (this.state === 'stopped' || this.state === 'stopping') return;
     this.state = 'stopping';
+    this.startAbort.abort(new Error('builder stopping'));
     const { logger } = this.ctx;
     const settle = async (name: string, step: () => Promise<void> | undefined) => {
       try {

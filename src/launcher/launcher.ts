@@ -6,6 +6,7 @@ import type { CloudProvider } from '../cloud/provider.ts';
 import type { ComponentRegistration } from '../store/types.ts';
 import type { LauncherComponent } from '../model/types.ts';
 import type { ConnectionState } from '../zk/types.ts';
+import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { LauncherShared } from './launcher-shared.ts';
 import { loadWorkers } from './worker-loader.ts';
@@ -89,7 +90,10 @@ export class Launcher {
     const { deps } = this;
     const workers = await loadWorkers();
     for (const problem of workers.problems) deps.logger.warn({ problem }, 'optional launcher worker not available');
-    await deps.store.init();
+    // ZooKeeper may be frozen or restarting while we start: each step waits it out.
+    const zkStep = <T>(what: string, step: () => Promise<T>) =>
+      retryThroughConnectionLoss(what, step, { clock: deps.clock, logger: deps.logger, signal: this.stopController.signal });
+    await zkStep('create the root znodes', () => deps.store.init());
     const nodeCache = deps.store.nodeCache();
     const requestCache = deps.store.requestCache();
     await Promise.all([nodeCache.ready, requestCache.ready]);
@@ -107,7 +111,7 @@ export class Launcher {
     await this.shared.images.refresh(deps.getConfig());
     this.registration = await deps.store.registerComponent<LauncherComponent>({
       kind: 'launcher', hostname: deps.hostname, model_api: 0, state: 'running', version: this.shared.version,
-    });
+    }, this.stopController.signal);
     await this.syncPools();
     this.deleteWorker = new DeleteWorker(this.shared);
     this.deleteWorker.start();

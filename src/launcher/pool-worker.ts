@@ -77,7 +77,7 @@ export class PoolWorker {
 
   async start(): Promise<void> {
     await this.prefetch();
-    this.registration = await this.shared.deps.store.registerComponent(this.component());
+    this.registration = await this.shared.deps.store.registerComponent(this.component(), this.shared.stopSignal);
     await this.shared.directory.refresh();
     this.shared.requestCache.on('changed', this.onRequestChange);
     this.tick = setInterval(() => this.schedulePass(), SAFETY_TICK_MS);

@@ -4,6 +4,7 @@ import type { Component, PoolComponent } from '../model/types.ts';
 import { decodeComponent, encodeComponent, type ComponentKind } from '../model/component.ts';
 import { BadVersionError, NoNodeError } from '../zk/errors.ts';
 import { CreateMode } from '../zk/types.ts';
+import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 import type { ComponentRegistration } from './types.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
 import { componentKindPath, componentSequencePrefix } from './paths.ts';
@@ -16,6 +17,8 @@ export class ZkComponentRegistration<C extends Component> implements ComponentRe
   private currentPath = '';
   private version = -1;
   private unregistered = false;
+  /** A create was sent and its reply not seen: it may have landed. */
+  private interrupted = false;
 
   constructor(ctx: StoreContext, component: C) {
     this.ctx = ctx;
@@ -30,14 +33,43 @@ export class ZkComponentRegistration<C extends Component> implements ComponentRe
     return { ...this.content };
   }
 
+  /**
+   * Creates the ephemeral sequential znode. Safe to call again after a connection loss: a
+   * create whose reply was lost may have landed, so a retry first adopts a znode of ours (this
+   * session's, same content) instead of registering the component twice.
+   */
   async register(): Promise<void> {
-    const created = await createWithParents(
-      this.ctx.client, componentSequencePrefix(this.content.kind, this.content.hostname),
-      encodeComponent(this.content), CreateMode.EPHEMERAL_SEQUENTIAL,
-    );
+    const data = encodeComponent(this.content);
+    const prefix = componentSequencePrefix(this.content.kind, this.content.hostname);
+    if (this.interrupted) {
+      const adopted = await this.findOwnRegistration(prefix, data);
+      if (adopted) {
+        this.interrupted = false;
+        this.currentPath = adopted.path;
+        this.version = adopted.version;
+        this.unregistered = false;
+        return;
+      }
+    }
+    this.interrupted = true;
+    const created = await createWithParents(this.ctx.client, prefix, data, CreateMode.EPHEMERAL_SEQUENTIAL);
+    this.interrupted = false;
     this.currentPath = created.path;
     this.version = created.stat.version;
     this.unregistered = false;
+  }
+
+  /** A znode of this session under our hostname's prefix holding exactly `data`. */
+  private async findOwnRegistration(prefix: string, data: Buffer): Promise<{ path: string; version: number } | null> {
+    const dir = prefix.slice(0, prefix.lastIndexOf('/'));
+    const base = prefix.slice(dir.length + 1);
+    const session = this.ctx.client.sessionId;
+    const names = (await childrenOrEmpty(this.ctx.client, dir)).filter((n) => n.startsWith(base) && /^\d{10}$/.test(n.slice(base.length)));
+    for (const name of names) {
+      const found = await getDataOrNull(this.ctx.client, `${dir}/${name}`);
+      if (found && found.stat.ephemeralOwner === session && found.data.equals(data)) return { path: `${dir}/${name}`, version: found.stat.version };
+    }
+    return null;
   }
 
   async update(changes: Partial<C>): Promise<void> {
@@ -82,9 +114,10 @@ export class ComponentStore {
     this.ctx = ctx;
   }
 
-  async registerComponent<C extends Component>(component: C): Promise<ZkComponentRegistration<C>> {
+  async registerComponent<C extends Component>(component: C, signal?: AbortSignal): Promise<ZkComponentRegistration<C>> {
     const registration = new ZkComponentRegistration(this.ctx, component);
-    await registration.register();
+    await retryThroughConnectionLoss(`register ${component.kind} component`, () => registration.register(),
+      { clock: this.ctx.clock, logger: this.ctx.logger, signal });
     return registration;
   }
 

@@ -115,7 +115,9 @@ export interface Store {
   uploadPath(upload: ImageUpload): string;
 
   // ----- components (/nodepool/components/<kind>/<hostname><seq10>)
-  registerComponent<C extends Component>(component: C): Promise<ComponentRegistration<C>>;
+  /** Registers through connection losses (a lost reply never registers twice) until done or
+   *  until `signal` aborts. */
+  registerComponent<C extends Component>(component: C, signal?: AbortSignal): Promise<ComponentRegistration<C>>;
   listComponents(kind: 'launcher'): Promise<Extract<Component, { kind: 'launcher' }>[]>;
   listComponents(kind: 'builder'): Promise<Extract<Component, { kind: 'builder' }>[]>;
   listComponents(kind: 'pool'): Promise<PoolComponent[]>;

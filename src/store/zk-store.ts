@@ -134,8 +134,8 @@ export class ZkStore implements Store {
   uploadPath(upload: ImageUpload): string { return this.images.uploadPath(upload); }
 
   // ----- components
-  registerComponent<C extends Component>(component: C): Promise<ComponentRegistration<C>> {
-    return this.components.registerComponent(component);
+  registerComponent<C extends Component>(component: C, signal?: AbortSignal): Promise<ComponentRegistration<C>> {
+    return this.components.registerComponent(component, signal);
   }
   listComponents(kind: 'launcher'): Promise<Extract<Component, { kind: 'launcher' }>[]>;
   listComponents(kind: 'builder'): Promise<Extract<Component, { kind: 'builder' }>[]>;

@@ -4,7 +4,8 @@
 // which keeps replies and notifications from overtaking each other. After every reconnect
 // (events may have been missed) and after a session loss the whole subtree is re-read.
 import { EventEmitter } from 'node:events';
-import { ConnectionLossError, ErrorCode, errorFromCode, NoNodeError } from './errors.ts';
+import { ErrorCode, errorFromCode, NoNodeError } from './errors.ts';
+import { isConnectionFault } from './retry-connection-loss.ts';
 import type { ReadOp, ReadResult, Stat, WatchEvent, ZkClient } from './types.ts';
 
 /** Nodes per multiRead during a full load (two ops each), and such requests in flight. */
@@ -102,7 +103,7 @@ export class TreeCache extends EventEmitter {
         await this.loadAll();
         return;
       } catch (e) {
-        if (!(e instanceof ConnectionLossError) || this.client.state === 'closed' || this.closed) throw e;
+        if (!isConnectionFault(e) || this.client.state === 'closed' || this.closed) throw e;
         if (this.client.state !== 'connected') {
           await new Promise<void>((resolve) => {
             const onConnected = (): void => { this.client.off('connected', onConnected); resolve(); };

@@ -1,8 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeComponent } from '../../src/model/component.ts';
-import type { LauncherComponent, PoolComponent } from '../../src/model/types.ts';
-import { fileZk, openStore, type StoreEnv } from './helpers.ts';
+import type { BuilderComponent, LauncherComponent, PoolComponent } from '../../src/model/types.ts';
+import { captureLogger, fileZk, openStore, type StoreEnv } from './helpers.ts';
+import { ZkStore } from '../../src/store/zk-store.ts';
+import { systemClock } from '../../src/util/clock.ts';
+import { ConnectionLossError, ErrorCode } from '../../src/zk/errors.ts';
+import type { ZkClient } from '../../src/zk/types.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../model/fixtures/${name}`, import.meta.url), 'utf8');
 
@@ -46,6 +50,36 @@ describe('ZkStore components (real ZooKeeper)', () => {
     await registration.unregister();
     await registration.unregister();
     expect(await env.store.listComponents('pool')).toEqual([]);
+  });
+
+  it('registers once when the reply to its create is lost, and retries a create that never landed', async () => {
+    // A client whose create2 replies are lost: the first call lands and then fails as a
+    // connection loss would; with `landFirst` false the first call fails without landing.
+    const flaky = (landFirst: boolean): ZkClient => {
+      let failed = false;
+      return new Proxy(env.client, {
+        get(target, prop, receiver) {
+          if (prop !== 'create2') return Reflect.get(target, prop, receiver);
+          return async (...args: Parameters<ZkClient['create2']>) => {
+            if (failed) return target.create2(...args);
+            failed = true;
+            if (landFirst) await target.create2(...args);
+            throw new ConnectionLossError(ErrorCode.CONNECTION_LOSS, 'connection loss (reply lost)', args[0]);
+          };
+        },
+      });
+    };
+    const builder = { ...decodeComponent('launcher', fixture('observed-launcher-component.json')), kind: 'builder' } as unknown as BuilderComponent;
+    for (const landFirst of [true, false]) {
+      const log = captureLogger();
+      const store = new ZkStore(flaky(landFirst), { logger: log.logger, clock: systemClock });
+      const registration = await store.registerComponent(builder);
+      const children = (await env.client.getChildren('/nodepool/components/builder')).children;
+      expect(children, `landFirst=${landFirst}`).toHaveLength(1);
+      expect(registration.path).toBe(`/nodepool/components/builder/${children[0]}`);
+      expect(log.lines.filter((l) => l.msg === 'zookeeper unavailable; retrying')).toHaveLength(1);
+      await registration.unregister();
+    }
   });
 
   it('skips an undecodable registration with one log line', async () => {

@@ -8,14 +8,14 @@
 // The current nodepool.yaml format (like upstream's) has no cron key: the launchers run their
 // cleanup every minute. The fast cleanup cron ('*/5 * * * * *') therefore runs here, in the test,
 // with the launcher's own CronRunner and CleanupWorker on a ZooKeeper session of its own.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { OpenStackProvider } from '../../../src/cloud/openstack/provider.ts';
 import { CleanupWorker } from '../../../src/launcher/cleanup/cleanup-worker.ts';
 import { CronRunner } from '../../../src/launcher/crons.ts';
 import { ZkStore } from '../../../src/store/zk-store.ts';
 import { systemClock } from '../../../src/util/clock.ts';
 import { waitFor } from '../../helpers/wait.ts';
-import { startChaosEnv, type ChaosEnv } from './chaos-env.ts';
+import { startChaosEnv } from './chaos-env.ts';
 import { REQUESTOR, ZuulRequestor, type RequestOutcome } from './zuul-requestor.ts';
 
 const JOBS = 30;
@@ -51,28 +51,25 @@ providers:
 `;
 
 describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze', () => {
-  let env: ChaosEnv;
-  let requestor: ZuulRequestor;
-  let cron: CronRunner | undefined;
-  const stopCron = new AbortController();
-  let cleanupProvider: OpenStackProvider | undefined;
-
-  beforeAll(async () => {
-    env = await startChaosEnv({ yaml: YAML, zookeeperTimeoutSeconds: 6, faults: { errorRate: { compute: 0.2, network: 0.2 } } });
-    requestor = new ZuulRequestor(env.zuul);
-    await requestor.ready();
-  });
-  afterAll(async () => {
-    stopCron.abort();
-    cron?.stop();
-    await requestor?.close().catch(() => undefined);
-    await cleanupProvider?.stop().catch(() => undefined);
-    await env?.close();
-  });
-
   it('ends with every request answered, no double allocation and no leaked cloud resource', async () => {
-    const e = env;
-    const failWith = (msg: string) => (err: unknown) => { throw new Error(`${msg}: ${String(err)}\n${e.logTail()}`); };
+    // Everything is made inside the test, so a retry (CI retries a failed test once) starts
+    // from a fresh ZooKeeper, simulator and launcher processes, not from the failed run's.
+    const stopCron = new AbortController();
+    let cron: CronRunner | undefined;
+    let cleanupProvider: OpenStackProvider | undefined;
+    const e = await startChaosEnv({ yaml: YAML, zookeeperTimeoutSeconds: 6, faults: { errorRate: { compute: 0.2, network: 0.2 } } });
+    const requestor = new ZuulRequestor(e.zuul);
+    onTestFinished(async () => {
+      stopCron.abort();
+      cron?.stop();
+      await requestor.close().catch(() => undefined);
+      await cleanupProvider?.stop().catch(() => undefined);
+      await e.close();
+    });
+    await requestor.ready();
+    // The launchers' logs first and the reason last, so a report that keeps only the end of the
+    // output still says what went wrong.
+    const failWith = (msg: string) => (err: unknown) => { throw new Error(`${e.logTail()}\n${msg}: ${String(err)}`); };
     // One after the other, so the test knows which pool id is launcher-a's (the victim's).
     e.startLauncher('launcher-a');
     const [victimPool] = await waitFor(async () => { const p = await e.zuul.listComponents('pool'); return p.length === 1 ? p : null; },
@@ -128,6 +125,9 @@ describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze
     e.server.thaw();
 
     await jobs;
+    // A launcher that crashed is the likeliest cause of anything below; say so first.
+    const crashed = e.launchers.slice(1).filter((l) => l.proc.exitCode !== null || l.proc.signalCode !== null);
+    expect(crashed.map((l) => `${l.logPath} exited (${l.proc.exitCode ?? l.proc.signalCode})`), e.logTail()).toEqual([]);
     expect(errors, e.logTail()).toEqual([]);
     expect(outcomes).toHaveLength(JOBS);
     expect(requestor.violations).toEqual([]);
@@ -174,9 +174,9 @@ describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze
     const final = await waitFor(converged, { timeoutMs: 45_000, intervalMs: 500, message: 'cloud and ZooKeeper converged' })
       .catch(async (err: unknown) => {
         const [nodes, state] = await Promise.all([e.zuul.listNodes(), e.sim.admin.state()]);
-        throw new Error(`${String(err)}\nnodes: ${JSON.stringify(nodes.map((n) => [n.id, n.state, n.external_id, n.allocated_to]))}\n` +
+        throw new Error(`${e.logTail(60)}\n${String(err)}\nnodes: ${JSON.stringify(nodes.map((n) => [n.id, n.state, n.external_id, n.allocated_to]))}\n` +
           `servers: ${JSON.stringify(state.servers.map((s) => [s.name, s.id, s.status, s.deleting]))}\n` +
-          `fips: ${JSON.stringify(state.floatingIps.map((f) => [f.id, f.port_id]))}\n${e.logTail(60)}`);
+          `fips: ${JSON.stringify(state.floatingIps.map((f) => [f.id, f.port_id]))}`);
       });
     // Whatever is left is healthy capacity: min-ready's READY nodes, each with its server.
     expect(final.nodes.length).toBeGreaterThanOrEqual(2);
