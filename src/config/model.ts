@@ -195,7 +195,7 @@ export interface CloudConfig {
 export interface CloudsConfig {
   file: string | null;
   clouds: Record<string, CloudConfig>;
-  /** The cloud named by OS_CLOUD, if set. */
+  /** The cloud OS_CLOUD names, when clouds.yaml defines it. */
   defaultCloud?: string | null;
   /** The secure.yaml merged into the clouds, if one was found. */
   secureFile?: string | null;

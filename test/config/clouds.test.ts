@@ -156,11 +156,11 @@ describe('loadClouds contents', () => {
     ]);
   });
 
-  it('refuses an OS_CLOUD that is not defined', () => {
+  it('ignores an OS_CLOUD that names no cloud here (providers name their clouds)', () => {
     write(join(dirs.cwd, 'clouds.yaml'), cloudsYaml('lab'));
-    const problems = errorsOf(() => loadClouds({ env: { OS_CLOUD: 'nope' }, ...dirs }));
-    expect(problems).toHaveLength(1);
-    expect(problems[0][4]).toContain("OS_CLOUD names cloud 'nope'");
+    const result = loadClouds({ env: { OS_CLOUD: 'nope' }, ...dirs });
+    expect(result.defaultCloud).toBeNull();
+    expect(Object.keys(result.clouds)).toEqual(['lab']);
   });
 
   it('points a YAML syntax error in clouds.yaml at its line', () => {

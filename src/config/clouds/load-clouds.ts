@@ -59,11 +59,9 @@ export function loadClouds(opts: LoadCloudsOptions): CloudsConfig {
     if (cloud) clouds[name] = cloud;
   }
 
-  const defaultCloud = opts.env.OS_CLOUD ?? null;
-  if (defaultCloud !== null && !(defaultCloud in clouds) && problems.length === 0) {
-    problems.push({ severity: 'error', file: main?.source.file ?? '(no clouds.yaml)', line: 0, col: 0, path: formatPath(['clouds', defaultCloud]),
-      message: `OS_CLOUD names cloud '${defaultCloud}', which is not defined (expected one of: ${Object.keys(clouds).join(', ') || 'none'})` });
-  }
+  // Every provider names its cloud in nodepool.yaml, so OS_CLOUD (often exported for the
+  // openstack CLI) is only remembered when it names a cloud here, never an error.
+  const defaultCloud = opts.env.OS_CLOUD !== undefined && opts.env.OS_CLOUD in clouds ? opts.env.OS_CLOUD : null;
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze({ file: main?.source.file ?? null, clouds, defaultCloud, secureFile: secure?.source.file ?? null });
 }

@@ -97,9 +97,7 @@ export async function startChaosEnv(opts: ChaosOptions): Promise<ChaosEnv> {
       const log = createWriteStream(logPath);
       streams.push(log);
       const proc = spawnEntry('launcher/main.ts', ['-c', configPath, '--no-webapp'], {
-        // CI exports OS_CLOUD=lab-demo for the lab stage; the loader refuses an OS_CLOUD that our
-        // clouds.yaml does not define, so the child must not inherit it.
-        env: { OS_CLIENT_CONFIG_FILE: cloudsPath, OS_CLOUD: undefined, NODEPOOL_SERVER_LIST_TTL_MS: '100' },
+        env: { OS_CLIENT_CONFIG_FILE: cloudsPath, NODEPOOL_SERVER_LIST_TTL_MS: '100' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       proc.stdout!.pipe(log, { end: false });
