@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../../config/model.ts';
 import { reportLeaked } from '../../stats/launcher-metrics.ts';
 import type { LauncherDeps } from '../deps.ts';
 import { deleteServerAndWait } from '../state-machines.ts';
-import { planDownPorts, planLeakedServers } from './leak-decisions.ts';
+import { nodeIdsClaimedTwice, planDownPorts, planLeakedServers, type ClaimedNode } from './leak-decisions.ts';
 
 /** A leaked server's delete is started and followed this long; the next pass retries if needed. */
 const LEAK_DELETE_TIMEOUT_MS = 120_000;
@@ -31,7 +31,14 @@ export class ProviderLeakCleaner {
     // and the two-pass rule covers the other order.
     const known = new Set(await this.deps.store.listNodeIds());
     const servers = await provider.listServers();
-    const plan = planLeakedServers(servers, this.providerName, known, this.suspectServers);
+    // Read after the listing: a node that finished launching since then records its server.
+    const claimed = new Map<string, ClaimedNode>();
+    for (const id of nodeIdsClaimedTwice(servers, this.providerName)) {
+      if (!known.has(id)) continue;
+      const node = await this.deps.store.getNode(id);
+      if (node) claimed.set(id, node);
+    }
+    const plan = planLeakedServers(servers, this.providerName, known, this.suspectServers, claimed);
     this.suspectServers = plan.suspects;
     let deleted = 0;
     for (const server of plan.toDelete) {

@@ -1,5 +1,6 @@
 // Pure decisions of the leaked-resource and request-lock cleanup (reference §2.6 1-2).
 import type { PortInfo, ServerInfo } from '../../cloud/provider.ts';
+import type { NodeState } from '../../model/types.ts';
 
 /** Upstream's LOCK_CLEANUP: a request lock dir outlives its request by this much before removal. */
 export const REQUEST_LOCK_MAX_AGE_MS = 8 * 3600 * 1000;
@@ -11,20 +12,47 @@ export interface LeakedServerPlan {
   suspects: Set<string>;
 }
 
+/** What the leak decision needs of a node that more than one server names. */
+export interface ClaimedNode {
+  state: NodeState;
+  external_id: string | null;
+}
+
+/** A node in these states has finished launching: the server it records is its only one. */
+const LAUNCHED: ReadonlySet<NodeState> = new Set<NodeState>(['ready', 'in-use', 'used', 'hold']);
+
+/** Node ids that more than one of this provider's servers name; only for those can a server
+ *  be stray although its node exists, so only those nodes need reading. */
+export function nodeIdsClaimedTwice(servers: readonly ServerInfo[], provider: string): string[] {
+  const count = new Map<string, number>();
+  for (const s of servers) {
+    const nodeId = s.status !== 'DELETED' && s.metadata?.nodepool_provider_name === provider ? s.metadata.nodepool_node_id : undefined;
+    if (nodeId) count.set(nodeId, (count.get(nodeId) ?? 0) + 1);
+  }
+  return [...count].filter(([, n]) => n > 1).map(([id]) => id);
+}
+
 /**
  * Servers tagged as this provider's (nodepool_provider_name) whose nodepool_node_id is not in
- * ZooKeeper are leaked; one is deleted only when the previous pass saw it leaked too, so a
+ * ZooKeeper are leaked; so is one whose node has finished launching with another server
+ * recorded (a failed attempt's server whose delete did not go through; upstream keeps it as
+ * long as the node lives). One is deleted only when the previous pass saw it leaked too, so a
  * server whose node znode is being written right now is never taken.
  */
 export function planLeakedServers(servers: readonly ServerInfo[], provider: string, knownNodeIds: ReadonlySet<string>,
-                                  previouslySeen: ReadonlySet<string>): LeakedServerPlan {
+                                  previouslySeen: ReadonlySet<string>,
+                                  claimedNodes: ReadonlyMap<string, ClaimedNode> = new Map()): LeakedServerPlan {
   const suspects = new Set<string>();
   const toDelete: ServerInfo[] = [];
   for (const s of servers) {
     if (s.status === 'DELETED') continue;
     if (s.metadata?.nodepool_provider_name !== provider) continue;
     const nodeId = s.metadata.nodepool_node_id;
-    if (nodeId && knownNodeIds.has(nodeId)) continue;
+    if (nodeId && knownNodeIds.has(nodeId)) {
+      const node = claimedNodes.get(nodeId);
+      const stray = node !== undefined && LAUNCHED.has(node.state) && node.external_id !== null && node.external_id !== s.externalId;
+      if (!stray) continue;
+    }
     suspects.add(s.externalId);
     if (previouslySeen.has(s.externalId)) toDelete.push(s);
   }

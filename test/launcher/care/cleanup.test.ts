@@ -66,6 +66,24 @@ describe('CleanupWorker', () => {
     expect(counters.get('nodepool.provider.sim.leaked.instances')).toBe(1);
   });
 
+  it('deletes a failed attempt\'s server that outlived it beside a ready node, and keeps the node\'s own', async () => {
+    const ready = await node({});
+    const meta = { nodepool_provider_name: 'sim', nodepool_node_id: ready.id };
+    const stale = await env.sim.admin.injectServer({ name: `np${ready.id}`, metadata: meta });
+    const own = await env.sim.admin.injectServer({ name: `np${ready.id}`, metadata: meta });
+    ready.external_id = own.id;
+    await env.store.storeNode(ready);
+    const before = counters.get('nodepool.provider.sim.leaked.instances') ?? 0;
+
+    expect((await worker.pass()).tasks['leaked-instances:sim']).toBe(0);
+    expect((await worker.pass()).tasks['leaked-instances:sim']).toBe(1);
+    const after = (await live()).map((s) => s.id);
+    expect(after).toContain(own.id);
+    expect(after).not.toContain(stale.id);
+    expect(counters.get('nodepool.provider.sim.leaked.instances')).toBe(before + 1);
+    expect(await env.store.getNode(ready.id)).toMatchObject({ state: 'ready', external_id: own.id });
+  });
+
   it('deletes unattached floating IPs', async () => {
     const fip = await env.sim.admin.createFloatingIp();
     const result = await worker.pass();

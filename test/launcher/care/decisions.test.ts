@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { PortInfo, ServerInfo } from '../../../src/cloud/provider.ts';
 import { newNode } from '../../../src/model/factories.ts';
 import type { Node } from '../../../src/model/types.ts';
-import { planDownPorts, planLeakedServers, planRequestLockCleanup, REQUEST_LOCK_MAX_AGE_MS } from '../../../src/launcher/cleanup/leak-decisions.ts';
+import { nodeIdsClaimedTwice, planDownPorts, planLeakedServers, planRequestLockCleanup, REQUEST_LOCK_MAX_AGE_MS } from '../../../src/launcher/cleanup/leak-decisions.ts';
 import { holdExpired, holdLimit, lostRequestNodeAction, readyTooOld } from '../../../src/launcher/cleanup/node-expiry-decisions.ts';
 import { decideNodeHealth } from '../../../src/launcher/check/node-health.ts';
 import { nodepoolFiles } from '../../../src/launcher/ready-script/node-files.ts';
@@ -34,6 +34,31 @@ describe('planLeakedServers', () => {
     const second = planLeakedServers(servers, 'p1', new Set(['0000000001']), first.suspects);
     expect(second.toDelete.map((s) => s.externalId).sort()).toEqual(['b', 'e']);
   });
+  it('takes a second server of a launched node, never the one it records nor one of a node still building', () => {
+    const twins = [
+      server('s1', { nodepool_provider_name: 'p1', nodepool_node_id: '0000000005' }),
+      server('s2', { nodepool_provider_name: 'p1', nodepool_node_id: '0000000005' }),
+      server('t1', { nodepool_provider_name: 'p1', nodepool_node_id: '0000000006' }),
+      server('t2', { nodepool_provider_name: 'p1', nodepool_node_id: '0000000006' }),
+      server('u1', { nodepool_provider_name: 'p1', nodepool_node_id: '0000000007' }),
+    ];
+    expect(nodeIdsClaimedTwice(twins, 'p1').sort()).toEqual(['0000000005', '0000000006']);
+    expect(nodeIdsClaimedTwice(twins, 'p2')).toEqual([]);
+    const known = new Set(['0000000005', '0000000006', '0000000007']);
+    const claimed = new Map([
+      ['0000000005', { state: 'ready' as const, external_id: 's2' }],
+      ['0000000006', { state: 'building' as const, external_id: 't2' }],
+    ]);
+    const first = planLeakedServers(twins, 'p1', known, new Set(), claimed);
+    expect([...first.suspects]).toEqual(['s1']);
+    expect(planLeakedServers(twins, 'p1', known, first.suspects, claimed).toDelete.map((s) => s.externalId)).toEqual(['s1']);
+    for (const state of ['in-use', 'used', 'hold'] as const) {
+      expect([...planLeakedServers(twins, 'p1', known, new Set(), new Map([['0000000005', { state, external_id: 's2' }]])).suspects]).toEqual(['s1']);
+    }
+    // A launched node that records no server (yet) does not make its servers stray.
+    expect(planLeakedServers(twins, 'p1', known, new Set(), new Map([['0000000005', { state: 'ready' as const, external_id: null }]])).suspects.size).toBe(0);
+  });
+
   it('forgets a suspect whose node appeared meanwhile', () => {
     const second = planLeakedServers(servers, 'p1', new Set(['0000000001', '0000000099']), new Set(['b']));
     expect(second.toDelete).toEqual([]);
