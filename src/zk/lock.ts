@@ -89,6 +89,26 @@ function deleteEventually(client: ZkClient, path: string): Promise<void> {
   return retrying(client, new AbortController().signal, () => client.delete(path)).catch(() => undefined);
 }
 
+/** For an acquire that gave up while a create of ours may have landed unseen (its reply lost
+ *  to a connection loss, then a timeout or abort before we looked for it): removes every
+ *  contender carrying our uuid, which would otherwise hold or block the lock for as long as
+ *  this session lives. A session loss removes them anyway. */
+function deleteOwnContenders(client: ZkClient, lockDir: string, uuid: string): Promise<void> {
+  const prefix = `${uuid}${LOCK_NODE_NAME}`;
+  return retrying(client, new AbortController().signal, async () => {
+    let children: string[];
+    try {
+      ({ children } = await client.getChildren(lockDir));
+    } catch (e) {
+      if (e instanceof NoNodeError) return;
+      throw e;
+    }
+    await Promise.all(children.filter((c) => c.startsWith(prefix)).map((c) => client.delete(`${lockDir}/${c}`).catch((e: unknown) => {
+      if (!(e instanceof NoNodeError)) throw e;
+    })));
+  }).catch(() => undefined);
+}
+
 interface Contender {
   path: string;
   /** Created together with the lock dir in one multi, so it is the first and only contender. */
@@ -178,17 +198,21 @@ export async function acquireLock(client: ZkClient, lockDir: string, options: Lo
   const timedOut = new Error('lock acquire timed out');
   const timer = blocking && options.timeoutMs !== undefined ? setTimeout(() => stop.abort(timedOut), options.timeoutMs) : undefined;
   let node: string | null = null;
+  /** A create is out whose outcome we have not seen. */
+  let createUnseen = false;
   // Leaves no contender behind; waits for that only while connected, so a give-up stays prompt.
   const giveUp = async (): Promise<null> => {
-    const cleanup = deleteEventually(client, node!);
+    const cleanup = node ? deleteEventually(client, node) : deleteOwnContenders(client, lockDir, uuid);
     if (client.state === 'connected') await cleanup;
     return null;
   };
   try {
     for (;;) {
+      createUnseen = true;
       const contender = await createContender(client, lockDir, uuid, options.identifier ?? '', stop.signal, {
         parentMustExist: options.parentMustExist ?? false, dirLikelyMissing: options.dirLikelyMissing ?? false,
       });
+      createUnseen = false;
       if (!contender) return null;
       node = contender.path;
       if (contender.alone) return new HeldLock(client, lockDir, node);
@@ -201,8 +225,9 @@ export async function acquireLock(client: ZkClient, lockDir: string, options: Lo
       node = null;
     }
   } catch (e) {
-    if (e === timedOut) return node ? giveUp() : null;
+    if (e === timedOut) return node || createUnseen ? giveUp() : null;
     if (node) void deleteEventually(client, node);
+    else if (createUnseen) void deleteOwnContenders(client, lockDir, uuid);
     throw e;
   } finally {
     clearTimeout(timer);

@@ -102,6 +102,34 @@ describe.each(ZK_TRANSPORTS)('kazoo lock over %s', (transport) => {
     await lock.release();
   });
 
+  it('leaves no contender behind when it gives up before finding a create whose reply was lost', async () => {
+    // The create lands, its reply is lost and the connection stays down (as the client reports
+    // it) until the acquire times out: the contender it never saw must not outlive the attempt,
+    // or it would block the lock for as long as the session lives.
+    let down = false;
+    const lossy = new Proxy(a, {
+      get(target, prop, receiver) {
+        if (prop === 'state') return down ? 'suspended' : target.state;
+        if (prop === 'create') {
+          return async (...args: Parameters<ZkClient['create']>) => {
+            await target.create(...args);
+            down = true;
+            throw new ConnectionLossError(ErrorCode.CONNECTION_LOSS, 'reply lost', args[0]);
+          };
+        }
+        const v = Reflect.get(target, prop, receiver);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    }) as ZkClient;
+    await a.mkdirp('/l9/lock');
+    expect(await acquireLock(lossy, '/l9/lock', { timeoutMs: 300 })).toBeNull();
+    await waitFor(async () => (await a.getChildren('/l9/lock')).children.length === 0, { timeoutMs: 5_000, message: 'the unseen contender removed' });
+    // And the lock is free for someone else.
+    const lock = await acquireLock(b, '/l9/lock', { blocking: false });
+    expect(lock?.isHeld()).toBe(true);
+    await lock!.release();
+  });
+
   it('creates a missing lock dir with the contender in one request, and holds it at once', async () => {
     await a.mkdirp('/l7');
     const calls: string[] = [];
