@@ -53,7 +53,14 @@ export async function createBuildingNode(rt: PoolRuntime, request: NodeRequest, 
   const lock = await store.lockNode(node.id, { blocking: false, dirLikelyMissing: true });
   if (!lock) throw new Error(`could not lock the new node ${node.id}`);
   setState(node, 'building', rt.deps);
-  await store.storeNode(node);
+  try {
+    await store.storeNode(node);
+  } catch (err) {
+    // Nobody else will ever release this lock: let go of it (after a reconnect, if need be) so
+    // the cleanup can delete the node, whatever state the lost write left it in.
+    void lock.release().catch(() => {});
+    throw err;
+  }
   return { node, lock };
 }
 
