@@ -83,6 +83,10 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
         recordLaunch(deps, node, result, deps.clock.now() - started);
         return 'failed';
       }
+      // A READY write whose reply was lost may have landed: whatever ZooKeeper holds, the node
+      // is building again, and the next write must say so (never READY without a server).
+      const markedReady = node.state === 'ready';
+      if (markedReady) setState(node, 'building', deps);
       if (externalId) {
         discarded.add(externalId);
         try {
@@ -92,10 +96,10 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
           // Keep the id: the node's delete (or the leak cleaner) removes it later.
           log.warn({ externalId, err: String(delErr) }, 'could not delete the failed server before retrying');
         }
-        if (node.external_id) {
-          node.external_id = null;
-          await deps.store.storeNode(node);
-        }
+      }
+      if (node.external_id || markedReady) {
+        node.external_id = null;
+        await deps.store.storeNode(node);
       }
     }
   }
