@@ -4,8 +4,6 @@
 // failure under load (a READY node with external_id null, handed out as free).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkStore } from '../../src/store/zk-store.ts';
-import { Launcher } from '../../src/launcher/launcher.ts';
-import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
 import { newRequest } from '../../src/model/factories.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
@@ -16,16 +14,12 @@ import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 describe('a READY write whose reply is lost', () => {
   let env: LauncherEnv;
-  let provider: OpenStackProvider;
-  let launcher: Launcher;
   /** Every node write the launcher made: [path, state, external_id]. */
   const nodeWrites: [string, string, string | null][] = [];
   let lostOne = false;
 
   beforeAll(async () => {
     env = await startEnv({ name: 'lost-ready-write', yaml: simpleYaml({ launchRetries: 3 }) });
-    provider = new OpenStackProvider(env.config.providers[0], env.cloud, { clock: systemClock, logger: silentLogger(), serverListTtlMs: 20 });
-    await provider.start();
     const lossy = new Proxy(env.client, {
       get(target, prop, receiver) {
         if (prop === 'setData') {
@@ -45,17 +39,11 @@ describe('a READY write whose reply is lost', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     }) as ZkClient;
-    launcher = new Launcher({
-      deps: { store: new ZkStore(lossy, { logger: silentLogger(), clock: systemClock }), getConfig: () => env.config,
-        providers: new Map([['sim', provider]]), clock: systemClock, logger: silentLogger(), hostname: 'lost-ready-host' },
-      connection: env.client, refreshIntervalMs: 200, cloudPollMs: 10,
-    });
-    await launcher.start();
+    // The env's launcher (its own providers, stopped by env.close) on a store over the lossy client.
+    await env.newLauncher({ store: new ZkStore(lossy, { logger: silentLogger(), clock: systemClock }), hostname: 'lost-ready-host' });
   });
 
   afterAll(async () => {
-    await launcher?.stop();
-    await provider?.stop();
     await env?.close();
   });
 
