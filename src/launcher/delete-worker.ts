@@ -64,7 +64,7 @@ export class DeleteWorker {
 
   private eager(id: string, node: Node): void {
     if (this.stopped || this.inFlight.has(id) || !this.shared.zkUsable()) return;
-    if (!node.provider || !this.shared.deps.providers.has(node.provider)) return;
+    if (!node.provider || !this.shared.deps.drivers.has(node.provider)) return;
     this.inFlight.add(id);
     const work = (async () => {
       let lock: LockHandle | null = null;
@@ -92,9 +92,7 @@ export class DeleteWorker {
       this.running++;
       this.track((async () => {
         try {
-          const provider = this.shared.nodeCache.get(id)?.provider;
-          const pollMs = provider ? this.shared.providerContexts.get(provider)?.pollMs : undefined;
-          await deleteLockedNode(this.shared.deps, id, lock, this.shared.stopSignal, pollMs);
+          await deleteLockedNode(this.shared.deps, id, lock, this.shared.stopSignal);
         } catch (err) {
           if (!this.stopped) this.shared.deps.logger.warn({ node: id, err: String(err) }, 'node delete failed; will retry');
         } finally {

@@ -2,7 +2,7 @@
 // the delete worker, min-ready and the crons, with an explicit lifecycle
 // (starting → running → stopping → stopped) and reactions to ZooKeeper suspension and loss.
 import { setMaxListeners } from 'node:events';
-import type { CloudProvider } from '../cloud/provider.ts';
+import type { DriverFactory, NodeDriver } from './driver/driver.ts';
 import type { ComponentRegistration } from '../store/types.ts';
 import type { LauncherComponent } from '../model/types.ts';
 import type { ConnectionState } from '../zk/types.ts';
@@ -38,10 +38,8 @@ export interface LauncherOptions {
   /** Connection state of the store's client (suspension/loss handling); optional in tests. */
   connection?: ConnectionEvents;
   version?: string;
-  /** Builds providers for providers added by a config reload. */
-  providerFactory?: (name: string) => Promise<CloudProvider>;
-  /** First poll interval of cloud state machines (ms): about half the server-list cache age. */
-  cloudPollMs?: number;
+  /** Builds (and starts) the driver of a provider added by a config reload. */
+  driverFactory?: DriverFactory;
   /** Background refresh of image availability and pool components (ms). */
   refreshIntervalMs?: number;
 }
@@ -50,7 +48,7 @@ export class Launcher {
   state: LauncherState = 'stopped';
   private readonly opts: LauncherOptions;
   private readonly deps: LauncherDeps;
-  private readonly providers: Map<string, CloudProvider>;
+  private readonly drivers: Map<string, NodeDriver>;
   private readonly providerContexts = new Map<string, ProviderContext>();
   private readonly pools = new Map<string, PoolWorker>();
   private readonly stopController = new AbortController();
@@ -70,9 +68,9 @@ export class Launcher {
     this.opts = opts;
     // Every launch and every waiting loop listens on the stop signal; hundreds is normal.
     setMaxListeners(0, this.stopController.signal);
-    this.providers = new Map(opts.deps.providers);
-    // Workers see the live provider map, so providers added by a reload reach them.
-    this.deps = { ...opts.deps, providers: this.providers };
+    this.drivers = new Map(opts.deps.drivers);
+    // Workers see the live driver map, so drivers added by a reload reach them.
+    this.deps = { ...opts.deps, drivers: this.drivers };
   }
 
   /** True once every pool worker is running and the first passes were made (/ready). */
@@ -102,7 +100,7 @@ export class Launcher {
     this.shared = {
       deps, workers, providerContexts: this.providerContexts, nodeCache, requestCache,
       directory: new ComponentDirectory(deps.store, deps.logger),
-      images: new ImageAvailability(deps.store, this.providers, deps.logger),
+      images: new ImageAvailability(deps.store, this.drivers, deps.logger),
       explanations: new ExplanationRecorder(deps.store, deps.clock, deps.logger),
       quotaWake, stopSignal: this.stopController.signal, zkUsable: () => this.zkUsable,
       version: this.opts.version ?? '0.1.0',
@@ -149,18 +147,17 @@ export class Launcher {
     const config = this.deps.getConfig();
     const wanted = new Set<string>();
     for (const provider of config.providers) {
-      if (!this.providers.has(provider.name)) {
-        if (!this.opts.providerFactory) { this.deps.logger.error({ provider: provider.name }, 'no cloud provider for this provider'); continue; }
+      if (!this.drivers.has(provider.name)) {
+        if (!this.opts.driverFactory) { this.deps.logger.error({ provider: provider.name }, 'no driver for this provider'); continue; }
         try {
-          this.providers.set(provider.name, await this.opts.providerFactory(provider.name));
+          this.drivers.set(provider.name, await this.opts.driverFactory(provider));
         } catch (err) {
           this.deps.logger.error({ provider: provider.name, err: String(err) }, 'cannot start provider');
           continue;
         }
       }
       if (!this.providerContexts.has(provider.name)) {
-        const ctx = new ProviderContext(provider.name, this.providers.get(provider.name)!, this.deps.clock, this.deps.logger, shared.nodeCache);
-        if (this.opts.cloudPollMs !== undefined) ctx.pollMs = this.opts.cloudPollMs;
+        const ctx = new ProviderContext(provider.name, this.drivers.get(provider.name)!, this.deps.clock, this.deps.logger, shared.nodeCache);
         this.providerContexts.set(provider.name, ctx);
       }
       for (const pool of provider.pools) {

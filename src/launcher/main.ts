@@ -9,7 +9,8 @@ import { loadClouds } from '../config/clouds/load-clouds.ts';
 import { ConfigWatcher } from '../config/watcher.ts';
 import type { NodepoolConfig } from '../config/model.ts';
 import { OpenStackProvider } from '../cloud/openstack/provider.ts';
-import type { CloudProvider } from '../cloud/provider.ts';
+import type { DriverFactory, NodeDriver } from './driver/driver.ts';
+import { OpenStackDriver } from './driver/openstack-driver.ts';
 import { ZkStore } from '../store/zk-store.ts';
 import { createMetrics, statsdTargetFromEnv } from '../stats/metrics.ts';
 import { startWebApp, type WebApp } from '../web/app.ts';
@@ -48,17 +49,16 @@ function serverListTtlMs(): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name: string) => Promise<CloudProvider> {
-  return async (name) => {
-    const p = getConfig().providers.find((x) => x.name === name);
-    if (!p) throw new Error(`provider ${name} is not configured`);
+function driverFactory(getConfig: () => NodepoolConfig, logger: Logger, pollMs: number | undefined): DriverFactory {
+  return async (p) => {
     // clouds.yaml is read whenever a provider is created, so a reload sees its changes.
     const clouds = loadClouds({ env: process.env, home: process.env.HOME ?? homedir(), cwd: process.cwd() });
     const cloud = clouds.clouds[p.cloud];
     if (!cloud) throw new Error(`provider ${p.name}: cloud ${p.cloud} is not in clouds.yaml`);
     const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: serverListTtlMs() });
-    await provider.start();
-    return provider;
+    const driver = new OpenStackDriver(provider, { pollMs, config: () => getConfig().providers.find((x) => x.name === p.name), clock: systemClock, logger });
+    await driver.start();
+    return driver;
   };
 }
 
@@ -89,11 +89,12 @@ async function main(): Promise<number> {
     return 1;
   }
   const getConfig = () => config;
-  const makeProvider = providerFactory(getConfig, logger);
-  const providers = new Map<string, CloudProvider>();
+  const ttl = serverListTtlMs();
+  const makeDriver = driverFactory(getConfig, logger, ttl !== undefined ? Math.max(5, Math.round(ttl / 2)) : undefined);
+  const drivers = new Map<string, NodeDriver>();
   for (const p of config.providers) {
     try {
-      providers.set(p.name, await makeProvider(p.name));
+      drivers.set(p.name, await makeDriver(p));
     } catch (err) {
       logger.error({ provider: p.name, err: String(err) }, 'cannot start provider; its pools stay idle');
     }
@@ -110,9 +111,8 @@ async function main(): Promise<number> {
   const statsd = statsdTargetFromEnv(process.env);
   const metrics = await createMetrics({ statsd: statsd ?? undefined, logger });
   launcher = new Launcher({
-    deps: { store, getConfig, providers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
-    connection: client, providerFactory: makeProvider,
-    cloudPollMs: serverListTtlMs() !== undefined ? Math.max(5, Math.round(serverListTtlMs()! / 2)) : undefined,
+    deps: { store, getConfig, drivers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
+    connection: client, driverFactory: makeDriver,
   });
   let web: WebApp | null = null;
   if (opts.webapp) {
@@ -130,7 +130,7 @@ async function main(): Promise<number> {
       () => watcher.close(),
       async () => launcher?.stop(),
       async () => web?.close(),
-      () => Promise.all([...providers.values()].map((p) => p.stop().catch(() => undefined))),
+      () => Promise.all([...drivers.values()].map((d) => d.stop().catch(() => undefined))),
       () => client.close(),
       async () => metrics.close?.(),
     ],

@@ -94,7 +94,7 @@ describe('launcher process', () => {
     // The request it held is "lost" (pending, unlocked): the cleanup worker (§2.6 item 3) resets
     // it and the survivor takes it. Run the cleanup pass now rather than waiting for its cron.
     const cleanup = new workers.CleanupWorker!({
-      store: e.store, getConfig: () => e.config, providers: new Map(), clock: systemClock, logger: e.logger, hostname: 'survivor',
+      store: e.store, getConfig: () => e.config, drivers: new Map(), clock: systemClock, logger: e.logger, hostname: 'survivor',
     });
     await cleanup.runOnce();
     const survivorPool = (await e.zuul.listComponents('pool'))[0].id;

@@ -6,7 +6,7 @@ import type { LauncherDeps } from '../deps.ts';
 import { planRequestLockCleanup } from './leak-decisions.ts';
 import { holdExpired, holdLimit, initOrphaned, lostRequestNodeAction, readyTooOld } from './node-expiry-decisions.ts';
 import { markNodeDeleting } from './mark-deleting.ts';
-import { setState } from '../node-launcher.ts';
+import { setNodeState } from '../node-state.ts';
 
 function skip(deps: LauncherDeps, what: Record<string, unknown>, err: unknown, msg: string): void {
   deps.logger.warn({ ...what, err: String(err) }, msg);
@@ -66,7 +66,7 @@ async function releaseNode(deps: LauncherDeps, nodeId: string, requestId: string
     const action = lostRequestNodeAction(node, { id: requestId });
     if (!node || action === 'none') return;
     if (node.allocated_to === requestId) node.allocated_to = null;
-    if (action === 'delete') setState(node, 'deleting', deps);
+    if (action === 'delete') setNodeState(node, 'deleting', deps);
     await deps.store.storeNode(node);
     deps.logger.info({ node: nodeId, request: requestId, state: node.state }, 'released node of a lost request');
   } finally {

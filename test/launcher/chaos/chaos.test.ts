@@ -17,6 +17,7 @@ import { systemClock } from '../../../src/util/clock.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { startChaosEnv } from './chaos-env.ts';
 import { REQUESTOR, ZuulRequestor, type RequestOutcome } from './zuul-requestor.ts';
+import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 
 const JOBS = 30;
 const CONCURRENCY = 6;
@@ -84,7 +85,7 @@ describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze
     await cleanupProvider.start();
     const cleanupDeps = {
       store: new ZkStore(cleanupClient, { logger: e.logger, clock: systemClock }), getConfig: () => e.config,
-      providers: new Map([['sim', cleanupProvider]]), clock: systemClock, logger: e.logger, hostname: 'chaos-cleanup',
+      drivers: openStackDrivers(new Map([['sim', cleanupProvider]]), { getConfig: () => e.config, clock: systemClock, logger: e.logger }), clock: systemClock, logger: e.logger, hostname: 'chaos-cleanup',
     };
     const cleanup = new CleanupWorker(cleanupDeps);
     cron = new CronRunner(e.logger, stopCron.signal);
