@@ -6,6 +6,7 @@ import type { LockHandle } from '../zk/types.ts';
 import type { LauncherShared } from './launcher-shared.ts';
 import { decideNodeCleanup, EAGER_DELETE_STATES } from './node-cleanup-decision.ts';
 import { deleteLockedNode } from './node-deleter.ts';
+import { resumableHere } from './resume-decision.ts';
 
 /** How long an event-driven delete waits for the current holder (Zuul) to unlock. */
 const EAGER_LOCK_WAIT_MS = 10_000;
@@ -49,7 +50,8 @@ export class DeleteWorker {
       if (this.stopped) return;
       if (this.inFlight.has(node.id)) continue;
       const requestExists = node.allocated_to ? this.shared.requestCache.get(node.allocated_to) !== undefined : true;
-      const action = decideNodeCleanup(node, { providerConfigured: providers.has(node.provider ?? ''), requestExists });
+      const resumable = resumableHere(node, this.shared.poolIdentities(), this.shared.requestCache);
+      const action = decideNodeCleanup(node, { providerConfigured: providers.has(node.provider ?? ''), requestExists, resumableHere: resumable });
       try {
         if (action === 'deallocate') await this.deallocate(node);
         if (action === 'delete') {

@@ -8,6 +8,7 @@ import type { ComponentDirectory } from './component-directory.ts';
 import type { ImageAvailability } from './image-availability.ts';
 import type { ExplanationRecorder } from './explanations.ts';
 import type { WakeSignal } from './wake-signal.ts';
+import type { PoolIdentity } from './resume-decision.ts';
 
 export interface LauncherShared {
   deps: LauncherDeps;
@@ -25,4 +26,6 @@ export interface LauncherShared {
   zkUsable(): boolean;
   /** Version string for component registrations. */
   version: string;
+  /** The pool workers running here (which orphaned nodes this launcher resumes). */
+  poolIdentities(): PoolIdentity[];
 }

@@ -104,6 +104,7 @@ export class Launcher {
       explanations: new ExplanationRecorder(deps.store, deps.clock, deps.logger),
       quotaWake, stopSignal: this.stopController.signal, zkUsable: () => this.zkUsable,
       version: this.opts.version ?? '0.1.0',
+      poolIdentities: () => [...this.pools.values()].map((p) => p.identity()),
     };
     this.opts.connection?.on('state', this.onConnectionState);
     await this.shared.images.refresh(deps.getConfig());

@@ -12,6 +12,8 @@ import { decideRequestAction, type PoolView } from './decide-request.ts';
 import { explainDecline, type LabelAvailability } from './decline-reasons.ts';
 import { RequestHandler } from './request-handler.ts';
 import { addResources, nodeResources, type Resources } from './quota.ts';
+import { orphanedRequests, type PoolIdentity } from './resume-decision.ts';
+import type { HeldNode } from './node-allocation.ts';
 
 const SAFETY_TICK_MS = 1000;
 /** Upper bound on waiting for one handler's admission (a stuck ZooKeeper call must not stall the pool). */
@@ -161,8 +163,13 @@ export class PoolWorker {
     };
   }
 
+  identity(): PoolIdentity {
+    return { hostname: this.shared.deps.hostname, provider: this.providerName, pool: this.poolName, launcherId: this.launcherId };
+  }
+
   private async pass(): Promise<void> {
     if (this.stopped || !this.shared.zkUsable()) return;
+    await this.adoptOrphanedRequests();
     const requested = this.shared.requestCache.values().filter((r) => r.state === 'requested' && !r.declined_by.includes(this.launcherId));
     if (requested.length === 0) return;
     const base = this.view();
@@ -175,6 +182,40 @@ export class PoolWorker {
       if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
       if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
       if (action.kind === 'accept') await this.accept(request, view);
+    }
+  }
+
+  /**
+   * Requests an earlier pool worker of this host was serving when it died (kill -9, restart):
+   * once its session is gone their lock is free, and each is taken over with the nodes it had,
+   * whose launches resume from the server id their znodes record.
+   */
+  private async adoptOrphanedRequests(): Promise<void> {
+    const { store, logger } = this.shared.deps;
+    const orphans = orphanedRequests(this.shared.nodeCache.values(), this.shared.requestCache, this.identity());
+    for (const [requestId, nodes] of orphans) {
+      if (this.stopped || this.handlers.has(requestId)) continue;
+      const lock = await store.lockRequest(requestId, { blocking: false });
+      if (!lock) continue; // the dead session has not expired yet: next pass
+      const adopted: HeldNode[] = [];
+      try {
+        const fresh = await store.getRequest(requestId);
+        if (!fresh || fresh.state !== 'pending') { await lock.release().catch(() => {}); continue; }
+        for (const candidate of nodes) {
+          const nodeLock = await store.lockNode(candidate.id, { blocking: false });
+          if (!nodeLock) continue;
+          const node = await store.getNode(candidate.id);
+          if (node && node.allocated_to === requestId && (node.state === 'building' || node.state === 'ready')) adopted.push({ node, lock: nodeLock });
+          else await nodeLock.release().catch(() => {});
+        }
+        logger.info({ request: requestId, pool: this.launcherId, nodes: adopted.map((h) => [h.node.id, h.node.state, h.node.external_id]) },
+          'adopting the request of a previous launcher on this host');
+        this.startHandler(new RequestHandler(this.runtime, fresh, lock, adopted));
+      } catch (err) {
+        logger.warn({ request: requestId, err: String(err) }, 'cannot adopt an orphaned request; trying again next pass');
+        for (const held of adopted) await held.lock.release().catch(() => {});
+        await lock.release().catch(() => {});
+      }
     }
   }
 
@@ -215,17 +256,21 @@ export class PoolWorker {
       await lock.release().catch(() => {});
       return;
     }
-    const handler = new RequestHandler(this.runtime, fresh, lock);
-    this.handlers.set(fresh.id, handler);
+    const handler = this.startHandler(new RequestHandler(this.runtime, fresh, lock));
+    // One admission at a time: the next request is looked at only after this one reserved its
+    // quota (or paused the pool), as upstream's single-threaded pool loop does.
+    await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS).catch(() => {})]);
+  }
+
+  private startHandler(handler: RequestHandler): RequestHandler {
+    this.handlers.set(handler.id, handler);
     const run = handler.run().finally(() => {
       this.handlers.delete(handler.id);
       this.handlerRuns.delete(run);
       this.schedulePass();
     });
     this.handlerRuns.add(run);
-    // One admission at a time: the next request is looked at only after this one reserved its
-    // quota (or paused the pool), as upstream's single-threaded pool loop does.
-    await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS).catch(() => {})]);
+    return handler;
   }
 
   get activeRequests(): number {

@@ -6,7 +6,7 @@ import type { LockHandle } from '../zk/types.ts';
 import { BadVersionError, ConnectionLossError, NoNodeError } from '../zk/errors.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { launchNode, type LaunchOutcome } from './node-launcher.ts';
-import { chooseImage } from './node-spec.ts';
+import { chooseImage, type ImageChoice } from './node-spec.ts';
 import { MIN_READY_REQUESTOR } from './launcher-id.ts';
 import { tryReuseNode, createBuildingNode, deleteOldestUnusedNode, releaseNode, type HeldNode } from './node-allocation.ts';
 import type { Reservation } from './provider-context.ts';
@@ -43,12 +43,17 @@ export class RequestHandler {
    *  The pool worker admits requests one at a time so their quota checks never interleave. */
   readonly admitted: Promise<void> = new Promise((resolve) => { this.admit = resolve; });
 
-  constructor(rt: PoolRuntime, request: NodeRequest, lock: LockHandle) {
+  /** Nodes an earlier launcher on this host made for this request (taken over after its death),
+   *  locked by us; each fills the first free slot of its label. */
+  private readonly adopted: HeldNode[];
+
+  constructor(rt: PoolRuntime, request: NodeRequest, lock: LockHandle, adopted: HeldNode[] = []) {
     this.rt = rt;
     this.request = request;
     this.id = request.id;
     this.lock = lock;
     this.slots = request.node_types.map(() => null);
+    this.adopted = adopted;
   }
 
   private get log() {
@@ -81,6 +86,7 @@ export class RequestHandler {
     this.request.state = 'pending';
     this.request.state_time = clock.now() / 1000;
     await store.storeRequest(this.request);
+    await this.resumeAdopted();
     for (;;) {
       await this.fillSlots();
       this.setPaused(false);
@@ -153,6 +159,31 @@ export class RequestHandler {
     }
   }
 
+  /** Adopted READY nodes are held as they are; adopted BUILDING ones resume their launch. */
+  private async resumeAdopted(): Promise<void> {
+    const cfg = this.rt.config();
+    for (const held of this.adopted.splice(0)) {
+      const index = this.request.node_types.findIndex((type, i) => this.slots[i] === null && type === held.node.type[0]);
+      const label = cfg?.pool.labels.find((l) => l.name === held.node.type[0]);
+      if (index < 0 || (held.node.state === 'building' && !label)) {
+        // Not wanted any more: unlocked and unallocated, the delete worker removes a building one.
+        await releaseNode(this.rt, held, true);
+        continue;
+      }
+      this.chosenAz ??= held.node.az;
+      if (held.node.state === 'ready') {
+        this.slots[index] = { held, launch: null, reservation: null };
+        continue;
+      }
+      const slot: Slot = { held, launch: null, reservation: null };
+      const ctx = this.rt.providerCtx;
+      ctx.activeLaunches++;
+      slot.launch = this.launchHeld(held, label!, true).finally(() => { ctx.activeLaunches--; });
+      slot.launch.catch(() => {});
+      this.slots[index] = slot;
+    }
+  }
+
   private async reuseNodes(): Promise<void> {
     const types = this.request.node_types;
     for (let i = 0; i < types.length; i++) {
@@ -185,20 +216,34 @@ export class RequestHandler {
   private async createAndLaunch(slot: Slot, labelCfg: PoolLabelConfig, reservation: Reservation): Promise<LaunchOutcome> {
     const cfg = this.rt.config();
     if (!cfg) throw new Error('provider removed from config');
+    const image = await this.imageFor(labelCfg);
+    const held = await createBuildingNode(this.rt, this.request, cfg.pool, labelCfg.name, image, reservation.resources, this.chosenAz);
+    slot.held = held;
+    reservation.nodeId = held.node.id;
+    return this.launchHeld(held, labelCfg, false, image);
+  }
+
+  private async imageFor(labelCfg: PoolLabelConfig): Promise<ImageChoice> {
+    const cfg = this.rt.config();
+    if (!cfg) throw new Error('provider removed from config');
     const upload = labelCfg.diskimage ? await this.rt.deps.store.latestReadyUpload(labelCfg.diskimage, cfg.provider.name) : null;
     const image = chooseImage(cfg.provider, labelCfg, upload && {
       path: this.rt.deps.store.uploadPath(upload), externalId: upload.external_id, externalName: upload.external_name,
       username: upload.username, pythonPath: upload.python_path, shellType: upload.shell_type,
     });
     if (!image) throw new Declined('images are not available');
-    const az = this.chosenAz;
-    const held = await createBuildingNode(this.rt, this.request, cfg.pool, labelCfg.name, image, reservation.resources, az);
-    slot.held = held;
-    reservation.nodeId = held.node.id;
+    return image;
+  }
+
+  /** Launches (or, resumed, continues launching) a locked BUILDING node of this request. */
+  private async launchHeld(held: HeldNode, labelCfg: PoolLabelConfig, resumed: boolean, image?: ImageChoice): Promise<LaunchOutcome> {
+    const cfg = this.rt.config();
+    if (!cfg) throw new Error('provider removed from config');
+    const chosen = image ?? await this.imageFor(labelCfg);
     const signal = AbortSignal.any([this.rt.stopSignal, held.lock.lostSignal]);
     return launchNode(this.rt.deps, this.rt.providerCtx, this.rt.workers, {
-      node: held.node, lock: held.lock, provider: cfg.provider, pool: cfg.pool, label: labelCfg, image,
-      request: this.request, az, signal,
+      node: held.node, lock: held.lock, provider: cfg.provider, pool: cfg.pool, label: labelCfg, image: chosen,
+      request: this.request, az: resumed ? held.node.az : this.chosenAz, signal, resumed,
     });
   }
 

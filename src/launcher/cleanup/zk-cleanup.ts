@@ -7,6 +7,7 @@ import { planRequestLockCleanup } from './leak-decisions.ts';
 import { holdExpired, holdLimit, initOrphaned, lostRequestNodeAction, readyTooOld } from './node-expiry-decisions.ts';
 import { markNodeDeleting } from './mark-deleting.ts';
 import { setNodeState } from '../node-state.ts';
+import { isOrphanOfPool } from '../resume-decision.ts';
 
 function skip(deps: LauncherDeps, what: Record<string, unknown>, err: unknown, msg: string): void {
   deps.logger.warn({ ...what, err: String(err) }, msg);
@@ -30,9 +31,12 @@ export async function cleanRequestLocks(deps: LauncherDeps): Promise<number> {
 /** Pending requests whose launcher died (their lock is free): hand them back to every pool. */
 export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal): Promise<number> {
   let reset = 0;
-  for (const candidate of await deps.store.listRequests()) {
+  const candidates = (await deps.store.listRequests()).filter((r) => r.state === 'pending');
+  const adoptedHere = candidates.length > 0 ? requestsThisHostResumes(deps, await deps.store.listNodes()) : new Set<string>();
+  for (const candidate of candidates) {
     signal?.throwIfAborted();
-    if (candidate.state !== 'pending') continue;
+    // This host's pool worker takes it over with its nodes (resume after a restart).
+    if (adoptedHere.has(candidate.id)) continue;
     try {
       const lock = await deps.store.lockRequest(candidate.id, { blocking: false });
       if (!lock) continue;
@@ -55,6 +59,18 @@ export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal
     }
   }
   return reset;
+}
+
+/** Requests with a node an earlier pool worker of this host made (see resume-decision.ts). */
+function requestsThisHostResumes(deps: LauncherDeps, nodes: readonly Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const provider of deps.getConfig().providers) {
+    for (const pool of provider.pools) {
+      const identity = { hostname: deps.hostname, provider: provider.name, pool: pool.name, launcherId: '' };
+      for (const node of nodes) if (isOrphanOfPool(node, identity)) out.add(node.allocated_to!);
+    }
+  }
+  return out;
 }
 
 async function releaseNode(deps: LauncherDeps, nodeId: string, requestId: string): Promise<void> {
