@@ -1,4 +1,4 @@
-// DeletedNodeWorker (§2.7): every delete-interval, and at once when a node turns used/failed/
+// DeletedNodeWorker (§2.7): every delete-interval (the loop's deletes pass), and at once when a node turns used/failed/
 // aborted/deleting, delete unlocked nodes in deletable states and unallocate READY nodes whose
 // request vanished. One bad node never stops the sweep; failures are retried next pass.
 import type { Node } from '../model/types.ts';
@@ -17,7 +17,6 @@ export class DeleteWorker {
   private readonly inFlight = new Set<string>();
   private readonly queue: { id: string; lock: LockHandle }[] = [];
   private running = 0;
-  private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private stopped = false;
   private readonly settled = new Set<Promise<void>>();
@@ -29,14 +28,12 @@ export class DeleteWorker {
     this.shared = shared;
   }
 
+  /** Listens for nodes turning deletable; the periodic sweep is the launcher loop's deletes pass. */
   start(): void {
-    const intervalMs = Math.max(100, this.shared.deps.getConfig().deleteInterval * 1000);
-    this.timer = setInterval(() => { void this.sweep(); }, intervalMs);
     this.shared.nodeCache.on('changed', this.onNodeChange);
-    void this.sweep();
   }
 
-  /** One full pass over the node cache (also used by tests). */
+  /** One full pass over the node cache. */
   sweep(): Promise<void> {
     this.sweeping ??= this.doSweep().finally(() => { this.sweeping = null; });
     return this.sweeping;
@@ -132,7 +129,6 @@ export class DeleteWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
     this.shared.nodeCache.off('changed', this.onNodeChange);
     for (const { lock } of this.queue.splice(0)) await lock.release().catch(() => {});
     await Promise.allSettled([...this.settled]);

@@ -26,6 +26,8 @@ export interface LauncherShared {
   zkUsable(): boolean;
   /** Version string for component registrations. */
   version: string;
+  /** Makes the loop's pools pass due now (a request changed, a handler finished). */
+  wakePools(): void;
   /** The pool workers running here (which orphaned nodes this launcher resumes). */
   poolIdentities(): PoolIdentity[];
 }

@@ -13,7 +13,7 @@ import type { ImageChoice } from './node-spec.ts';
 import type { InstanceInfo } from './driver/driver.ts';
 import type { Logger } from '../util/logger.ts';
 import { runDelete, runLaunch, waitForReady } from './state-machines.ts';
-import { setNodeState } from './node-state.ts';
+import { setNodeState, storeLockedNode } from './node-state.ts';
 import { waitForPort } from './port-probe.ts';
 import { recordLaunch } from './launch-metrics.ts';
 import type { LaunchResult } from '../stats/launcher-metrics.ts';
@@ -61,7 +61,7 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
       applyInstance(node, instance, provider);
       await makeReachable(deps, ctx, workers, p, instance, deadlineMs);
       setNodeState(node, 'ready', deps);
-      await deps.store.storeNode(node);
+      await storeLockedNode(deps, node, p.lock, p.signal);
       recordLaunch(deps, node, 'ready', deps.clock.now() - started);
       log.info({ externalId: node.external_id, attempt, ms: deps.clock.now() - started }, 'node ready');
       return 'ready';
@@ -143,7 +143,7 @@ async function createOrAdopt(deps: LauncherDeps, ctx: ProviderContext, p: Launch
     ...opts,
     onExternalId: async (id) => {
       node.external_id = id;
-      await deps.store.storeNode(node);
+      await storeLockedNode(deps, node, p.lock, p.signal);
     },
   });
 }

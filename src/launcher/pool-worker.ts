@@ -1,5 +1,6 @@
-// One provider-pool (§2.2): registers its pool component, and on every request-cache change
-// (plus a 1 s safety tick) walks the requested requests in priority order, deciding for each
+// One provider-pool (§2.2): registers its pool component, and in each of the launcher loop's
+// pools passes (due on every request-cache change, and at least every second) adopts requests
+// an earlier launcher on this host left, then walks the requested requests in priority order, deciding for each
 // whether to accept, decline or leave it. Accepted requests run as concurrent RequestHandlers.
 import type { NodeRequest, PoolComponent } from '../model/types.ts';
 import type { ComponentRegistration } from '../store/types.ts';
@@ -15,7 +16,6 @@ import { addResources, nodeResources, type Resources } from './quota.ts';
 import { orphanedRequests, type PoolIdentity } from './resume-decision.ts';
 import type { HeldNode } from './node-allocation.ts';
 
-const SAFETY_TICK_MS = 1000;
 /** Upper bound on waiting for one handler's admission (a stuck ZooKeeper call must not stall the pool). */
 const ADMISSION_WAIT_MS = 10_000;
 
@@ -28,10 +28,7 @@ export class PoolWorker {
   private readonly handlerRuns = new Set<Promise<void>>();
   private readonly pausedHandlers = new Set<string>();
   private registration: ComponentRegistration<PoolComponent> | null = null;
-  private passRunning = false;
-  private passQueued = false;
   private stopped = false;
-  private tick: NodeJS.Timeout | null = null;
   private readonly runtime: PoolRuntime;
   private readonly onRequestChange = (id: string, record: NodeRequest | undefined) => {
     if (!record) this.shared.explanations.forget(id);
@@ -82,7 +79,6 @@ export class PoolWorker {
     this.registration = await this.shared.deps.store.registerComponent(this.component(), this.shared.stopSignal);
     await this.shared.directory.refresh();
     this.shared.requestCache.on('changed', this.onRequestChange);
-    this.tick = setInterval(() => this.schedulePass(), SAFETY_TICK_MS);
     this.schedulePass();
   }
 
@@ -109,17 +105,18 @@ export class PoolWorker {
     await ctx.cloudLimits(cfg.pool);
   }
 
+  /** Asks the launcher loop for a pools pass now (a request changed, a handler finished). */
   schedulePass(): void {
-    if (this.stopped) return;
-    if (this.passRunning) { this.passQueued = true; return; }
-    this.passRunning = true;
-    setImmediate(() => {
-      this.pass().catch((err) => this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed'))
-        .finally(() => {
-          this.passRunning = false;
-          if (this.passQueued) { this.passQueued = false; this.schedulePass(); }
-        });
-    });
+    if (!this.stopped) this.shared.wakePools();
+  }
+
+  /** This pool's part of the loop's pools pass; a failure is logged, never thrown. */
+  async runPass(signal: AbortSignal): Promise<void> {
+    try {
+      await this.pass(signal);
+    } catch (err) {
+      if (!signal.aborted) this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed');
+    }
   }
 
   private handlerPaused(requestId: string, paused: boolean): void {
@@ -167,7 +164,7 @@ export class PoolWorker {
     return { hostname: this.shared.deps.hostname, provider: this.providerName, pool: this.poolName, launcherId: this.launcherId };
   }
 
-  private async pass(): Promise<void> {
+  private async pass(signal: AbortSignal): Promise<void> {
     if (this.stopped || !this.shared.zkUsable()) return;
     await this.adoptOrphanedRequests();
     const requested = this.shared.requestCache.values().filter((r) => r.state === 'requested' && !r.declined_by.includes(this.launcherId));
@@ -181,7 +178,7 @@ export class PoolWorker {
       const action = decideRequestAction(request, view);
       if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
       if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
-      if (action.kind === 'accept') await this.accept(request, view);
+      if (action.kind === 'accept') await this.accept(request, view, signal);
     }
   }
 
@@ -241,7 +238,7 @@ export class PoolWorker {
     }
   }
 
-  private async accept(request: NodeRequest, view: PoolView): Promise<void> {
+  private async accept(request: NodeRequest, view: PoolView, signal: AbortSignal): Promise<void> {
     const { store } = this.shared.deps;
     const lock = await store.lockRequest(request.id, { blocking: false });
     if (!lock) return;
@@ -259,7 +256,15 @@ export class PoolWorker {
     const handler = this.startHandler(new RequestHandler(this.runtime, fresh, lock));
     // One admission at a time: the next request is looked at only after this one reserved its
     // quota (or paused the pool), as upstream's single-threaded pool loop does.
-    await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS).catch(() => {})]);
+    const bound = new AbortController();
+    const onStop = () => bound.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS, bound.signal).catch(() => {})]);
+    } finally {
+      bound.abort();
+      signal.removeEventListener('abort', onStop);
+    }
   }
 
   private startHandler(handler: RequestHandler): RequestHandler {
@@ -280,7 +285,6 @@ export class PoolWorker {
   /** Stop taking work; in-flight handlers see the launcher's stop signal and hand back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tick) clearInterval(this.tick);
     this.shared.requestCache.off('changed', this.onRequestChange);
     await Promise.allSettled([...this.handlerRuns]);
     await this.registration?.unregister().catch(() => {});

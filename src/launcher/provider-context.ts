@@ -18,13 +18,11 @@ export interface Reservation { pool: string; resources: Resources; nodeId: strin
 
 export class ProviderContext {
   readonly name: string;
-  readonly driver: NodeDriver;
-  /** First poll interval for this provider's state machines (ms). */
-  readonly pollMs: number;
+  private current: NodeDriver;
   activeLaunches = 0;
   private limits: { value: QuotaLimits | null; at: number } | null = null;
   private unmanaged: { value: Resources; at: number } | null = null;
-  private readonly labelResourceCache = new WeakMap<PoolLabelConfig, Resources | Error>();
+  private labelResourceCache = new WeakMap<PoolLabelConfig, Resources | Error>();
   private readonly reservations = new Set<Reservation>();
 
   private readonly clock: Clock;
@@ -33,11 +31,27 @@ export class ProviderContext {
 
   constructor(name: string, driver: NodeDriver, clock: Clock, logger: Logger, nodes: RecordCacheLike<Node>) {
     this.name = name;
-    this.driver = driver;
-    this.pollMs = driver.pollMs;
+    this.current = driver;
     this.clock = clock;
     this.logger = logger;
     this.nodes = nodes;
+  }
+
+  get driver(): NodeDriver {
+    return this.current;
+  }
+
+  /** First poll interval for this provider's state machines (ms). */
+  get pollMs(): number {
+    return this.current.pollMs;
+  }
+
+  /** The provider's driver was rebuilt (credentials rotated): forget what the old one said. */
+  replaceDriver(driver: NodeDriver): void {
+    this.current = driver;
+    this.invalidateQuota();
+    this.labelResourceCache = new WeakMap();
+    this.azs = null;
   }
 
   /** Resources a label needs; an Error when the provider cannot size it (bad flavor). */
