@@ -2,7 +2,6 @@
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { RecordCache } from '../store/types.ts';
 import type { LauncherDeps } from './deps.ts';
-import type { LoadedWorkers } from './worker-loader.ts';
 import type { ProviderContext } from './provider-context.ts';
 import type { ComponentDirectory } from './component-directory.ts';
 import type { ImageAvailability } from './image-availability.ts';
@@ -12,7 +11,6 @@ import type { PoolIdentity } from './resume-decision.ts';
 
 export interface LauncherShared {
   deps: LauncherDeps;
-  workers: LoadedWorkers;
   providerContexts: ReadonlyMap<string, ProviderContext>;
   nodeCache: RecordCache<Node>;
   requestCache: RecordCache<NodeRequest>;

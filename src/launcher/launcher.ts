@@ -11,7 +11,8 @@ import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { LauncherShared } from './launcher-shared.ts';
 import type { DriverFactory, NodeDriver } from './driver/driver.ts';
-import { loadWorkers } from './worker-loader.ts';
+import { CleanupWorker } from './cleanup/cleanup-worker.ts';
+import { ReadyNodeChecker } from './check/ready-node-checker.ts';
 import { DriverRegistry } from './driver-registry.ts';
 import { ComponentDirectory } from './component-directory.ts';
 import { ImageAvailability } from './image-availability.ts';
@@ -132,7 +133,7 @@ export class Launcher {
     const quotaWake = new WakeSignal();
     nodeCache.on('changed', () => quotaWake.notify());
     this.shared = {
-      deps, workers: await loadWorkers(), providerContexts: this.registry.contexts, nodeCache, requestCache,
+      deps, providerContexts: this.registry.contexts, nodeCache, requestCache,
       directory: new ComponentDirectory(deps.store, deps.logger),
       images: new ImageAvailability(deps.store, this.drivers, deps.logger),
       explanations: new ExplanationRecorder(deps.store, deps.clock, deps.logger),
@@ -168,13 +169,10 @@ export class Launcher {
     const every = this.opts.refreshIntervalMs ?? 5000;
     const pass = (name: string, run: (signal: AbortSignal) => Promise<number>): LoopPass => ({ name, run });
     const track = (work: Promise<void>) => { this.loop!.track(work); };
-    const crons: LoopPass[] = [];
-    if (shared.workers.CleanupWorker) {
-      crons.push(new CronPass({ name: 'cleanup', pattern: () => deps.getConfig().cron.cleanup, worker: new shared.workers.CleanupWorker(deps), clock: deps.clock, logger: deps.logger, track }));
-    }
-    if (shared.workers.ReadyNodeChecker) {
-      crons.push(new CronPass({ name: 'check', pattern: () => deps.getConfig().cron.check, worker: new shared.workers.ReadyNodeChecker(deps), clock: deps.clock, logger: deps.logger, track }));
-    }
+    const crons: LoopPass[] = [
+      new CronPass({ name: 'cleanup', pattern: () => deps.getConfig().cron.cleanup, worker: new CleanupWorker(deps), clock: deps.clock, logger: deps.logger, track }),
+      new CronPass({ name: 'check', pattern: () => deps.getConfig().cron.check, worker: new ReadyNodeChecker(deps), clock: deps.clock, logger: deps.logger, track }),
+    ];
     return [
       pass('providers', async () => {
         const retryIn = await this.registry!.sync(deps.getConfig());

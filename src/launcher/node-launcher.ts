@@ -8,13 +8,14 @@ import { QuotaError, CloudTimeoutError } from '../cloud/errors.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { ProviderContext } from './provider-context.ts';
-import type { LoadedWorkers } from './worker-loader.ts';
+import { scanHostKeys } from './nodescan-ssh/scan-host-keys.ts';
+import { runReadyScript } from './ready-script/run-ready-script.ts';
+import { clockTimeout } from './clock-timeout.ts';
 import type { ImageChoice } from './node-spec.ts';
 import type { InstanceInfo } from './driver/driver.ts';
 import type { Logger } from '../util/logger.ts';
 import { runDelete, runLaunch, waitForReady } from './state-machines.ts';
 import { setNodeState, storeLockedNode } from './node-state.ts';
-import { waitForPort } from './port-probe.ts';
 import { recordLaunch } from './launch-metrics.ts';
 import type { LaunchResult } from '../stats/launcher-metrics.ts';
 
@@ -45,7 +46,7 @@ class StepError extends Error {
 
 const DELETE_TIMEOUT_MS = 600_000;
 
-export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, workers: LoadedWorkers, p: LaunchParams): Promise<LaunchOutcome> {
+export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, p: LaunchParams): Promise<LaunchOutcome> {
   const { node, provider } = p;
   const log = deps.logger.child({ node: node.id, provider: provider.name, pool: p.pool.name, label: p.label.name });
   const started = deps.clock.now();
@@ -59,7 +60,7 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
       const deadlineMs = deps.clock.now() + provider.launchTimeout * 1000;
       const instance = await createOrAdopt(deps, ctx, p, attempt, deadlineMs, discarded, log);
       applyInstance(node, instance, provider);
-      await makeReachable(deps, ctx, workers, p, instance, deadlineMs);
+      await makeReachable(deps, ctx, p, instance, deadlineMs);
       setNodeState(node, 'ready', deps);
       await storeLockedNode(deps, node, p.lock, p.signal);
       recordLaunch(deps, node, 'ready', deps.clock.now() - started);
@@ -160,7 +161,7 @@ function applyInstance(node: Node, server: InstanceInfo, provider: ProviderConfi
   node.cloud = provider.cloud;
 }
 
-async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, workers: LoadedWorkers, p: LaunchParams,
+async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, p: LaunchParams,
                              server: InstanceInfo, deadlineMs: number): Promise<void> {
   const { node, label, pool, provider } = p;
   const host = node.interface_ip;
@@ -169,32 +170,28 @@ async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, workers: 
   const bootTimeoutMs = provider.bootTimeout * 1000;
   if (hostKeyChecking && sshLike) {
     if (!host) throw new StepError('error.ipadd', 'server has no address to connect to');
-    const boot = AbortSignal.any([p.signal, AbortSignal.timeout(bootTimeoutMs + 1000)]);
+    const boot = clockTimeout(deps.clock, bootTimeoutMs + 1000, p.signal);
     try {
-      if (workers.scanHostKeys) {
-        node.host_keys = await workers.scanHostKeys(host, node.connection_port, bootTimeoutMs, boot);
-      } else {
-        // No scanner installed: still require the port to answer within boot-timeout.
-        await waitForPort(host, node.connection_port, bootTimeoutMs, deps.clock, boot);
-        node.host_keys = [];
-      }
+      node.host_keys = await scanHostKeys(host, node.connection_port, bootTimeoutMs, boot.signal);
     } catch (err) {
       if (p.signal.aborted) throw err;
       if (label.consoleLog) await logConsole(deps, ctx, node, server);
       throw new StepError('error.keyscan', `host key scan of ${host}:${node.connection_port} failed: ${String(err)}`, { cause: err });
+    } finally {
+      boot.clear();
     }
   }
   const config = deps.getConfig();
   const readyScript = label.readyScript ?? config.labels.find((l) => l.name === label.name)?.readyScript ?? null;
   if (readyScript) {
-    if (!workers.runReadyScript) throw new StepError('error.nodepool', 'label has a ready-script but ready-script support is not installed');
-    const remaining = Math.max(1, deadlineMs - deps.clock.now());
-    const signal = AbortSignal.any([p.signal, AbortSignal.timeout(remaining)]);
+    const deadline = clockTimeout(deps.clock, Math.max(1, deadlineMs - deps.clock.now()), p.signal);
     try {
-      await workers.runReadyScript({ node, label: readyScript === label.readyScript ? label : { ...label, readyScript }, provider, deps, signal });
+      await runReadyScript({ node, label: readyScript === label.readyScript ? label : { ...label, readyScript }, provider, deps, signal: deadline.signal });
     } catch (err) {
       if (p.signal.aborted) throw err;
       throw new StepError('error.ssh', `ready-script failed: ${String(err)}`, { cause: err });
+    } finally {
+      deadline.clear();
     }
   }
 }

@@ -42,7 +42,7 @@ export class PoolWorker {
     this.launcherId = makeLauncherId(shared.deps.hostname, providerName, poolName);
     const self = this;
     this.runtime = {
-      deps: shared.deps, workers: shared.workers, providerCtx: shared.providerContexts.get(providerName)!,
+      deps: shared.deps, providerCtx: shared.providerContexts.get(providerName)!,
       launcherId: this.launcherId, providerName, poolName,
       config: () => self.config(),
       nodeCache: shared.nodeCache, requestCache: shared.requestCache,

@@ -241,7 +241,7 @@ export class RequestHandler {
     if (!cfg) throw new Error('provider removed from config');
     const chosen = image ?? await this.imageFor(labelCfg);
     const signal = AbortSignal.any([this.rt.stopSignal, held.lock.lostSignal]);
-    return launchNode(this.rt.deps, this.rt.providerCtx, this.rt.workers, {
+    return launchNode(this.rt.deps, this.rt.providerCtx, {
       node: held.node, lock: held.lock, provider: cfg.provider, pool: cfg.pool, label: labelCfg, image: chosen,
       request: this.request, az: resumed ? held.node.az : this.chosenAz, signal, resumed,
     });

@@ -13,6 +13,7 @@ import type { PeriodicWorker } from '../worker-contracts.ts';
 import { markNodeDeleting } from '../cleanup/mark-deleting.ts';
 import { SshSession } from '../nodescan-ssh/ssh-session.ts';
 import { decideNodeHealth, type NodeHealthFacts } from './node-health.ts';
+import { clockTimeout } from '../clock-timeout.ts';
 
 /** One SSH login or port probe may take this long. */
 const REACH_TIMEOUT_MS = 10_000;
@@ -113,8 +114,15 @@ export class ReadyNodeChecker implements PeriodicWorker {
   private async reachOnce(node: Node, label: PoolLabelConfig, signal?: AbortSignal): Promise<Reach> {
     const host = node.interface_ip;
     if (!host) return { ok: false, how: 'ssh port', error: 'the node has no address' };
-    const timeout = AbortSignal.timeout(REACH_TIMEOUT_MS);
-    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deadline = clockTimeout(this.deps.clock, REACH_TIMEOUT_MS, signal);
+    try {
+      return await this.reachBounded(node, label, host, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async reachBounded(node: Node, label: PoolLabelConfig, host: string, bounded: AbortSignal): Promise<Reach> {
     if (label.privateKey) {
       try {
         const privateKey = await readFile(label.privateKey);

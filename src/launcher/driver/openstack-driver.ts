@@ -3,7 +3,7 @@
 import type { CloudProvider, CreateStateMachine, QuotaLimits, ServerInfo } from '../../cloud/provider.ts';
 import type { NodepoolConfig, PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
 import type { Logger } from '../../util/logger.ts';
-import type { Clock } from '../../util/clock.ts';
+import { systemClock, type Clock } from '../../util/clock.ts';
 import { createServerSpec, serverName } from '../node-spec.ts';
 import { planDownPorts } from '../cleanup/leak-decisions.ts';
 import type { Resources } from '../quota.ts';
@@ -154,7 +154,7 @@ export class OpenStackDriver implements NodeDriver {
   }
 
   private async cleanPorts(intervalMs: number, signal?: AbortSignal): Promise<number> {
-    const now = () => this.options.clock?.now() ?? Date.now();
+    const now = () => (this.options.clock ?? systemClock).now();
     const down = await this.cloud.listPorts({ status: 'DOWN' });
     const plan = planDownPorts(down, this.downPorts, now(), intervalMs);
     this.downPorts = plan.firstSeenDown;
