@@ -32,6 +32,8 @@ const STATS_INTERVAL_MS = 5000;
 const POOL_PASS_MS = 1000;
 /** min-ready is re-checked this often (upstream: every second). */
 const MIN_READY_PASS_MS = 1000;
+/** Drivers with a sync hook are synced at least this often. */
+const DRIVER_SYNC_MS = 5000;
 /** Drivers are checked for changed credentials this often (and at every reload). */
 const PROVIDER_PASS_MS = 30_000;
 
@@ -181,6 +183,7 @@ export class Launcher {
       }),
       pass('images', async () => { await shared.images.refresh(deps.getConfig()); return every; }),
       pass('directory', async () => { await shared.directory.refresh(); return Math.min(every, 1000); }),
+      pass('driver-sync', (signal) => this.syncDrivers(signal)),
       pass('pools', async (signal) => {
         for (const pool of this.pools.values()) if (!signal.aborted) await pool.runPass(signal);
         return POOL_PASS_MS;
@@ -193,6 +196,24 @@ export class Launcher {
       ...crons,
       pass('stats', async () => { this.reportStats(); return STATS_INTERVAL_MS; }),
     ];
+  }
+
+  /** Runs the sync hook of drivers that have one (a static driver registers its nodes there). */
+  private async syncDrivers(signal: AbortSignal): Promise<number> {
+    const { deps } = this;
+    let next = DRIVER_SYNC_MS;
+    for (const provider of deps.getConfig().providers) {
+      const driver = this.drivers.get(provider.name);
+      if (!driver?.sync || signal.aborted || !this.zkUsable) continue;
+      try {
+        const nodes = this.shared!.nodeCache.values().filter((n) => n.provider === provider.name);
+        const wanted = await driver.sync({ provider, nodes, store: deps.store, clock: deps.clock, logger: deps.logger, signal });
+        if (wanted !== null) next = Math.min(next, Math.max(0, wanted));
+      } catch (err) {
+        if (!signal.aborted) deps.logger.warn({ provider: provider.name, err: String(err) }, 'driver sync failed; retried next pass');
+      }
+    }
+    return next;
   }
 
   private wantedPoolCount(): number {

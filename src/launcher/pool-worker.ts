@@ -157,6 +157,7 @@ export class PoolWorker {
       paused: this.pausedHandlers.size > 0, activeLaunches: ctx.activeLaunches, maxConcurrency: cfg.provider.maxConcurrency,
       tenantLimits: config.tenantResourceLimits, tenantUsage, active: new Set(this.handlers.keys()),
       pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool),
+      labelQuota: ctx.driver.labelQuota?.(cfg.pool, this.shared.nodeCache.values().filter((n) => n.provider === this.providerName)),
     };
   }
 
@@ -171,14 +172,18 @@ export class PoolWorker {
     if (requested.length === 0) return;
     const base = this.view();
     if (!base) return;
+    const labelQuota = base.labelQuota ? new Map(base.labelQuota) : undefined;
     for (const request of sortRequests(requested, base.supportedLabels)) {
       if (this.stopped || !this.shared.zkUsable()) return;
       const view: PoolView = { ...base, paused: this.pausedHandlers.size > 0, activeLaunches: this.runtime.providerCtx.activeLaunches,
-        active: new Set(this.handlers.keys()) };
+        active: new Set(this.handlers.keys()), labelQuota };
       const action = decideRequestAction(request, view);
       if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
       if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
-      if (action.kind === 'accept') await this.accept(request, view, signal);
+      if (action.kind === 'accept' && await this.accept(request, view, signal) && labelQuota) {
+        // Upstream decrements the label quota by the accepted request's nodes within the pass.
+        for (const label of request.node_types) if (labelQuota.has(label)) labelQuota.set(label, labelQuota.get(label)! - 1);
+      }
     }
   }
 
@@ -238,10 +243,11 @@ export class PoolWorker {
     }
   }
 
-  private async accept(request: NodeRequest, view: PoolView, signal: AbortSignal): Promise<void> {
+  /** True when a handler took the request. */
+  private async accept(request: NodeRequest, view: PoolView, signal: AbortSignal): Promise<boolean> {
     const { store } = this.shared.deps;
     const lock = await store.lockRequest(request.id, { blocking: false });
-    if (!lock) return;
+    if (!lock) return false;
     let fresh: NodeRequest | null = null;
     try {
       fresh = await store.getRequest(request.id);
@@ -251,7 +257,7 @@ export class PoolWorker {
     // Re-check under the lock: another launcher may have handled it since the cache saw it.
     if (!fresh || decideRequestAction(fresh, view).kind !== 'accept' || this.stopped) {
       await lock.release().catch(() => {});
-      return;
+      return false;
     }
     const handler = this.startHandler(new RequestHandler(this.runtime, fresh, lock));
     // One admission at a time: the next request is looked at only after this one reserved its
@@ -265,6 +271,7 @@ export class PoolWorker {
       bound.abort();
       signal.removeEventListener('abort', onStop);
     }
+    return true;
   }
 
   private startHandler(handler: RequestHandler): RequestHandler {

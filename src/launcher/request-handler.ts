@@ -28,6 +28,9 @@ const SUSPENSION_WAIT_MS = 60_000;
 const SUSPENSION_RETRY_MS = 250;
 
 class Declined extends Error {}
+/** Not now, and not a decline: the request goes back to `requested` for a later pass (a driver
+ *  that does not pause at quota, e.g. static hosts all in use). */
+class HandBack extends Error {}
 
 export class RequestHandler {
   readonly id: string;
@@ -66,6 +69,9 @@ export class RequestHandler {
     } catch (err) {
       if (err instanceof Declined) {
         await this.decline(err.message);
+      } else if (err instanceof HandBack) {
+        this.log.info({ reason: err.message }, 'handing the request back for a later pass');
+        await this.handBack();
       } else {
         // A ZooKeeper suspension is an expected fault (warned about once by the launcher); the
         // request goes back to `requested` when the connection returns and is served again.
@@ -120,10 +126,19 @@ export class RequestHandler {
       this.rt.stopSignal.throwIfAborted();
       const cfg = this.rt.config();
       if (!cfg) throw new Declined('provider removed from config');
-      if (this.request.reuse) await this.reuseNodes();
+      const ctx = this.rt.providerCtx;
+      // A driver that does not launch serves requests from its registered READY nodes only.
+      if (this.request.reuse || !ctx.driver.launchesNodes) await this.reuseNodes();
       const missing = types.map((_, i) => i).filter((i) => this.slots[i] === null);
       if (missing.length === 0) { this.admit(); return; }
-      const ctx = this.rt.providerCtx;
+      if (!ctx.driver.launchesNodes) {
+        if (!ctx.driver.pauseAtQuota) throw new HandBack('no free node of the requested labels');
+        await this.rt.explain(this.id, 'deferred: no free node (pool paused until one is returned)');
+        this.setPaused(true);
+        this.admit();
+        await this.rt.quotaWake.wait(this.rt.deps.clock, PAUSE_RECHECK_MS, this.rt.stopSignal);
+        continue;
+      }
       const needs: { index: number; label: PoolLabelConfig; resources: Record<string, number> }[] = [];
       for (const i of missing) {
         const label = cfg.pool.labels.find((l) => l.name === types[i]);
@@ -145,6 +160,7 @@ export class RequestHandler {
       if (this.request.requestor === MIN_READY_REQUESTOR) {
         throw new Declined(`at quota (${blocker}); min-ready requests do not wait for capacity`);
       }
+      if (!ctx.driver.pauseAtQuota) throw new HandBack(`at quota (${blocker})`);
       // Explained before the pool component says paused, so whoever sees the pause can ask why.
       await this.rt.explain(this.id, blocker === 'max-servers'
         ? 'deferred: max-servers reached (pool paused until nodes are freed)'

@@ -162,7 +162,12 @@ export interface NodeDriver {
 
   // ---- listing (leak detection, unmanaged quota, the check cron) ----
 
-  /** Every instance of the project/host set, with its metadata (served from a short cache). */
+  /**
+   * Every instance of the project (or, for a registering driver, every registered host) with its
+   * metadata, served from a short cache. Leak cleanup deletes instances whose metadata names this
+   * provider and a node that no longer exists; the check cron deletes a READY node whose
+   * instance is missing or not `ready` (a registering driver then registers it again).
+   */
   listInstances(): Promise<InstanceInfo[]>;
   /** One instance by id, bypassing the list cache (null when gone). */
   getInstance(externalId: string): Promise<InstanceInfo | null>;
