@@ -29,6 +29,8 @@ export class PoolWorker {
   private readonly pausedHandlers = new Set<string>();
   private registration: ComponentRegistration<PoolComponent> | null = null;
   private stopped = false;
+  /** Completed passes (tests wait on this rather than on the wall clock). */
+  passes = 0;
   private readonly runtime: PoolRuntime;
   private readonly onRequestChange = (id: string, record: NodeRequest | undefined) => {
     if (!record) this.shared.explanations.forget(id);
@@ -117,6 +119,7 @@ export class PoolWorker {
     } catch (err) {
       if (!signal.aborted) this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed');
     }
+    this.passes++;
   }
 
   private handlerPaused(requestId: string, paused: boolean): void {
