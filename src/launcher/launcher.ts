@@ -181,8 +181,8 @@ export class Launcher {
         if (retryIn !== null || this.pools.size < this.wantedPoolCount()) await this.syncPools();
         return Math.min(PROVIDER_PASS_MS, retryIn ?? PROVIDER_PASS_MS);
       }),
-      pass('images', async () => { await shared.images.refresh(deps.getConfig()); return every; }),
-      pass('directory', async () => { await shared.directory.refresh(); return Math.min(every, 1000); }),
+      pass('images', async () => { if (this.zkUsable) await shared.images.refresh(deps.getConfig()); return every; }),
+      pass('directory', async () => { if (this.zkUsable) await shared.directory.refresh(); return Math.min(every, 1000); }),
       pass('driver-sync', (signal) => this.syncDrivers(signal)),
       pass('pools', async (signal) => {
         for (const pool of this.pools.values()) if (!signal.aborted) await pool.runPass(signal);

@@ -74,7 +74,10 @@ describe('ZooKeeper suspension', () => {
     // work) and the in-flight server finishes booting in the cloud.
     writeFileSync(env.configPath, env.fullYaml.replace('min-ready: 0', 'min-ready: 2'));
     env.config = (await loadConfig(env.configPath, { env: {} })).config;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Several pool passes (at least one a second) run while suspended, each taking no work.
+    const pool = launcher.poolWorkers()[0];
+    const passesBefore = pool.passes;
+    await waitFor(() => pool.passes >= passesBefore + 3, { timeoutMs: 10_000, message: 'pool passes while suspended' });
     const whileSuspended = [...serversSeen];
     expect(whileSuspended).toEqual([`np${building.id}`]);
 
