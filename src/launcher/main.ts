@@ -132,6 +132,7 @@ async function main(): Promise<number> {
     },
   });
 
+  logger.info({ config: opts.config }, 'launcher starting');
   const getConfig = () => config;
   const ttl = serverListTtlMs();
   const startup = async (): Promise<void> => {
