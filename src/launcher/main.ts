@@ -67,8 +67,9 @@ function driverFactory(getConfig: () => NodepoolConfig, logger: Logger, pollMs: 
   };
 }
 
-/** A digest of what a driver is built from (never the secrets themselves): provider config and
- *  its clouds.yaml entry. An unreadable clouds.yaml keeps the running driver. */
+/** A digest of what a driver is built from (never the secrets themselves): the provider
+ *  settings OpenStackProvider reads and its clouds.yaml entry. Pools and labels are not in it:
+ *  they reach the driver with each call, so changing them rebuilds nothing. */
 function driverFingerprint(p: ProviderConfig): string {
   let cloud: CloudConfig | null = null;
   try {
@@ -76,7 +77,8 @@ function driverFingerprint(p: ProviderConfig): string {
   } catch {
     // Rebuilding will fail the same way and keep the running driver; the error is logged then.
   }
-  return createHash('sha256').update(JSON.stringify([p, cloud])).digest('hex');
+  const settings = [p.name, p.cloud, p.regionName, p.rate, p.imageType, p.imageUploadTimeout, p.launchTimeout];
+  return createHash('sha256').update(JSON.stringify([settings, cloud])).digest('hex');
 }
 
 async function main(): Promise<number> {

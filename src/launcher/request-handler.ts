@@ -46,9 +46,10 @@ export class RequestHandler {
    *  The pool worker admits requests one at a time so their quota checks never interleave. */
   readonly admitted: Promise<void> = new Promise((resolve) => { this.admit = resolve; });
 
-  /** Nodes an earlier launcher on this host made for this request (taken over after its death),
-   *  locked by us; each fills the first free slot of its label. */
-  private readonly adopted: HeldNode[];
+  /** Adopted BUILDING nodes whose launch resumes once the request is stored pending. */
+  private readonly toResume: Slot[] = [];
+  /** Adopted nodes no slot wants (released at the end, unallocated). */
+  private readonly unwanted: HeldNode[] = [];
 
   constructor(rt: PoolRuntime, request: NodeRequest, lock: LockHandle, adopted: HeldNode[] = []) {
     this.rt = rt;
@@ -56,7 +57,17 @@ export class RequestHandler {
     this.id = request.id;
     this.lock = lock;
     this.slots = request.node_types.map(() => null);
-    this.adopted = adopted;
+    // Nodes an earlier launcher on this host made for this request (taken over after its death),
+    // locked by us: each fills the first free slot of its label at once, so every exit path
+    // below releases them with the other slots.
+    for (const held of adopted) {
+      const index = request.node_types.findIndex((type, i) => this.slots[i] === null && type === held.node.type[0]);
+      if (index < 0) { this.unwanted.push(held); continue; }
+      const slot: Slot = { held, launch: null, reservation: null };
+      this.slots[index] = slot;
+      this.chosenAz ??= held.node.az;
+      if (held.node.state === 'building') this.toResume.push(slot);
+    }
   }
 
   private get log() {
@@ -80,6 +91,7 @@ export class RequestHandler {
         await this.handBack();
       }
     } finally {
+      await this.releaseUnwanted();
       this.admit();
       this.setPaused(false);
       for (const slot of this.slots) if (slot) this.releaseReservation(slot);
@@ -92,7 +104,8 @@ export class RequestHandler {
     this.request.state = 'pending';
     this.request.state_time = clock.now() / 1000;
     await store.storeRequest(this.request);
-    await this.resumeAdopted();
+    await this.releaseUnwanted();
+    this.resumeAdopted();
     for (;;) {
       await this.fillSlots();
       this.setPaused(false);
@@ -175,28 +188,20 @@ export class RequestHandler {
     }
   }
 
-  /** Adopted READY nodes are held as they are; adopted BUILDING ones resume their launch. */
-  private async resumeAdopted(): Promise<void> {
+  private async releaseUnwanted(): Promise<void> {
+    for (const held of this.unwanted.splice(0)) await releaseNode(this.rt, held, true);
+  }
+
+  /** Adopted BUILDING nodes continue their launch from the server their znode records. */
+  private resumeAdopted(): void {
     const cfg = this.rt.config();
-    for (const held of this.adopted.splice(0)) {
-      const index = this.request.node_types.findIndex((type, i) => this.slots[i] === null && type === held.node.type[0]);
-      const label = cfg?.pool.labels.find((l) => l.name === held.node.type[0]);
-      if (index < 0 || (held.node.state === 'building' && !label)) {
-        // Not wanted any more: unlocked and unallocated, the delete worker removes a building one.
-        await releaseNode(this.rt, held, true);
-        continue;
-      }
-      this.chosenAz ??= held.node.az;
-      if (held.node.state === 'ready') {
-        this.slots[index] = { held, launch: null, reservation: null };
-        continue;
-      }
-      const slot: Slot = { held, launch: null, reservation: null };
-      const ctx = this.rt.providerCtx;
+    const ctx = this.rt.providerCtx;
+    for (const slot of this.toResume.splice(0)) {
+      const label = cfg?.pool.labels.find((l) => l.name === slot.held!.node.type[0]);
       ctx.activeLaunches++;
-      slot.launch = this.launchHeld(held, label!, true).finally(() => { ctx.activeLaunches--; });
+      const launch = label ? this.launchHeld(slot.held!, label, true) : Promise.reject(new Declined(`node type(s) [${slot.held!.node.type[0]}] not available`));
+      slot.launch = launch.finally(() => { ctx.activeLaunches--; });
       slot.launch.catch(() => {});
-      this.slots[index] = slot;
     }
   }
 
