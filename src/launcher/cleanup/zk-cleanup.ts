@@ -61,13 +61,15 @@ export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal
   return reset;
 }
 
-/** Requests with a node an earlier pool worker of this host made (see resume-decision.ts). */
+/** Requests with a BUILDING node a pool worker of this host made: the pool pass adopts them and
+ *  resumes the launch (see resume-decision.ts). A building node of the running pool worker
+ *  itself (its lock lost with the session) is deleted instead, and the request reset after. */
 function requestsThisHostResumes(deps: LauncherDeps, nodes: readonly Node[]): Set<string> {
   const out = new Set<string>();
   for (const provider of deps.getConfig().providers) {
     for (const pool of provider.pools) {
       const identity = { hostname: deps.hostname, provider: provider.name, pool: pool.name, launcherId: '' };
-      for (const node of nodes) if (isOrphanOfPool(node, identity)) out.add(node.allocated_to!);
+      for (const node of nodes) if (node.state === 'building' && isOrphanOfPool(node, identity)) out.add(node.allocated_to!);
     }
   }
   return out;
