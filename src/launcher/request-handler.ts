@@ -3,7 +3,9 @@
 // decline it, or — when the requestor deleted it meanwhile — give the nodes back.
 import type { NodeRequest } from '../model/types.ts';
 import type { LockHandle } from '../zk/types.ts';
-import { BadVersionError, ConnectionLossError, NoNodeError } from '../zk/errors.ts';
+import { ConnectionLossError, NoNodeError } from '../zk/errors.ts';
+import { storeLockedRequest } from './node-state.ts';
+import { storeDeclined, storeHandedBack } from './request-outcome.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { launchNode, type LaunchOutcome } from './node-launcher.ts';
 import { chooseImage, type ImageChoice } from './node-spec.ts';
@@ -23,9 +25,6 @@ interface Slot {
 
 /** How often a paused handler re-checks quota when no node event woke it. */
 const PAUSE_RECHECK_MS = 1000;
-/** How long a write waits out a ZooKeeper suspension (the session outlives shorter ones), and its retry pace. */
-const SUSPENSION_WAIT_MS = 60_000;
-const SUSPENSION_RETRY_MS = 250;
 
 class Declined extends Error {}
 /** Not now, and not a decline: the request goes back to `requested` for a later pass (a driver
@@ -279,34 +278,6 @@ export class RequestHandler {
     this.rt.handlerPaused(this.id, paused);
   }
 
-  /**
-   * Stores this.request, riding out a ZooKeeper suspension while our request lock (and so the
-   * session) lives. A write whose reply was lost may have landed: the retry then meets
-   * BadVersion, and the record already saying what we wrote counts as success.
-   */
-  private async storeThroughSuspension(): Promise<void> {
-    const { store, clock } = this.rt.deps;
-    const deadline = clock.now() + SUSPENSION_WAIT_MS;
-    let retried = false;
-    for (;;) {
-      try {
-        await store.storeRequest(this.request);
-        return;
-      } catch (err) {
-        if (err instanceof BadVersionError && retried) {
-          const fresh = await store.getRequest(this.id);
-          if (fresh && fresh.state === this.request.state && fresh.nodes.join() === this.request.nodes.join()) {
-            this.request.version = fresh.version;
-            return;
-          }
-        }
-        if (!(err instanceof ConnectionLossError) || !this.lock.isHeld() || clock.now() >= deadline) throw err;
-        retried = true;
-        await clock.sleep(SUSPENSION_RETRY_MS, this.rt.stopSignal);
-      }
-    }
-  }
-
   private async fulfil(): Promise<void> {
     const { store, clock } = this.rt.deps;
     const held = this.slots.map((s) => s!.held!);
@@ -316,7 +287,7 @@ export class RequestHandler {
     try {
       // Stored while the nodes are still locked: if the requestor deleted the request meanwhile
       // (cancel, §3.3 item 7) the nodes are given back unallocated before anyone else sees them.
-      await this.storeThroughSuspension();
+      await storeLockedRequest(this.rt.deps, this.request, this.lock, this.rt.stopSignal);
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
       this.log.info('request was deleted before it was fulfilled; nodes returned unallocated');
@@ -330,7 +301,18 @@ export class RequestHandler {
 
   /** Nodes could not be provided: add our id to declined_by; failed once every pool declined. */
   private async decline(reason: string): Promise<void> {
-    const { store, clock } = this.rt.deps;
+    await this.releaseSlots();
+    await storeDeclined(this.rt, this.id, reason);
+  }
+
+  /** Stop or an unexpected error: return the request to `requested` for any pool to take. */
+  private async handBack(): Promise<void> {
+    await this.releaseSlots();
+    await storeHandedBack(this.rt, this.id, this.lock);
+  }
+
+  /** Waits for launches to end, then gives every node back unallocated. */
+  private async releaseSlots(): Promise<void> {
     await Promise.all(this.slots.map(async (slot, i) => {
       if (!slot) return;
       await slot.launch?.catch(() => {});
@@ -338,42 +320,5 @@ export class RequestHandler {
       if (slot.held) await releaseNode(this.rt, slot.held, true);
       this.slots[i] = null;
     }));
-    try {
-      const fresh = await store.getRequest(this.id);
-      if (!fresh) return;
-      if (!fresh.declined_by.includes(this.rt.launcherId)) fresh.declined_by.push(this.rt.launcherId);
-      const registered = this.rt.registeredPools().map((p) => p.id);
-      const allDeclined = registered.every((id) => fresh.declined_by.includes(id));
-      fresh.state = allDeclined ? 'failed' : 'requested';
-      fresh.state_time = clock.now() / 1000;
-      fresh.nodes = [];
-      // Explained before the final state is stored, so a requestor that sees `failed` can ask why.
-      await this.rt.explain(this.id, reason.startsWith('launch failed') ? 'declined: provider failing (launch failed after retries)' : `declined: ${reason}`);
-      await store.storeRequest(fresh);
-      this.log.info({ reason, state: fresh.state }, 'request declined');
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not store the declined request');
-    }
-  }
-
-  /** Stop or an unexpected error: return the request to `requested` for any pool to take. */
-  private async handBack(): Promise<void> {
-    await Promise.all(this.slots.map(async (slot) => {
-      if (!slot) return;
-      await slot.launch?.catch(() => {});
-      this.releaseReservation(slot);
-      if (slot.held) await releaseNode(this.rt, slot.held, true);
-    }));
-    try {
-      if (!this.lock.isHeld()) return;
-      const fresh = await this.rt.deps.store.getRequest(this.id);
-      if (!fresh || fresh.state !== 'pending') return;
-      fresh.state = 'requested';
-      fresh.nodes = [];
-      fresh.state_time = this.rt.deps.clock.now() / 1000;
-      await this.rt.deps.store.storeRequest(fresh);
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not hand the request back');
-    }
   }
 }
