@@ -187,6 +187,7 @@ export function adminRoutes(sim: SimCloud, admin: SimulatorAdmin): Route[] {
   const body = (ctx: RequestContext) => readJson(ctx);
   return [
     route('GET', '/state', async (ctx) => sendJson(ctx, 200, await admin.state())),
+    route('GET', '/api-calls', (ctx) => sendJson(ctx, 200, { calls: Object.fromEntries(sim.apiCalls) })),
     route('GET', '/servers', async (ctx) => sendJson(ctx, 200, { servers: await admin.listServers() })),
     route('GET', '/ssh-host-keys', (ctx) => sendJson(ctx, 200, { keys: admin.sshHostKeys() })),
     route('POST', '/servers', async (ctx) => sendJson(ctx, 201, { server: await admin.injectServer((await body(ctx)) as unknown as InjectServerOptions) })),

@@ -50,6 +50,8 @@ export class SimCloud {
   private readonly deleting = new Set<string>();
   /** Per-project usage, kept up to date on create and purge so a quota check is not a full scan. */
   private readonly usageByProject = new Map<string, SimQuotas>();
+  /** Answered API calls by method and route (`GET /compute/v2.1/servers/detail`), for benchmarks. */
+  readonly apiCalls = new Map<string, number>();
 
   constructor(config: SimulatorConfig, store: SimStore, clock: Clock, rng: SeededRandom) {
     this.config = config;
@@ -60,6 +62,10 @@ export class SimCloud {
       if (s.deletedAt !== null) this.deleting.add(s.id);
       this.account(s, 1);
     }
+  }
+
+  countApiCall(key: string): void {
+    this.apiCalls.set(key, (this.apiCalls.get(key) ?? 0) + 1);
   }
 
   get data() {
