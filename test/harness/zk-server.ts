@@ -83,7 +83,7 @@ function zooCfg(dir: string, plainPort: number, securePort: number, pki: TestPki
     `ssl.trustStore.password=${pki.storePassword}`,
     'ssl.trustStore.type=PKCS12',
     'admin.enableServer=false',
-    '4lw.commands.whitelist=',
+    '4lw.commands.whitelist=mntr,srvr,stat,ruok',
     // Test data is throwaway; fsync per write only slows the suite (a kill -9 still keeps it).
     'forceSync=no',
     'maxClientCnxns=0',
