@@ -8,6 +8,7 @@ import { epochSeconds } from '../util/clock.ts';
 import type { BuilderContext } from './builder-context.ts';
 import { newestReadyBuild } from './build-decision.ts';
 import { readChecksums } from './checksums.ts';
+import { HalfMadeImageSweeper } from './half-made-images.ts';
 import { formatImageName } from './image-name.ts';
 import { hasLocalImageFile, imageFilePath } from './local-files.ts';
 import { runPostUploadHook } from './post-upload-hook.ts';
@@ -38,12 +39,14 @@ export class ProviderUploader {
   private readonly opts: UploaderOptions;
   /** Backoff per image (in memory: a restart retries at once, which is what an operator expects). */
   private readonly failures = new Map<string, UploadFailureRecord>();
+  private readonly sweeper: HalfMadeImageSweeper;
   onUploadFinished: ((o: UploadOutcome) => void) | null = null;
 
   constructor(ctx: BuilderContext, providerName: string, opts: UploaderOptions = {}) {
     this.ctx = ctx;
     this.providerName = providerName;
     this.opts = opts;
+    this.sweeper = new HalfMadeImageSweeper(providerName, ctx.store, ctx.logger);
   }
 
   failureRecord(image: string): UploadFailureRecord | undefined {
@@ -63,6 +66,14 @@ export class ProviderUploader {
         if (wait > 0) next = Math.min(next, wait);
       } catch (err) {
         this.ctx.logger.error({ err, image: pdi.name, provider: this.providerName }, 'upload check failed');
+      }
+    }
+    // Not while stopping: the failed record stays, and the next process's first pass sweeps it.
+    if (!signal.aborted && this.sweeper.due) {
+      try {
+        await this.sweeper.sweep(provider, providerConfig.diskimages.map((d) => d.name));
+      } catch (err) {
+        this.ctx.logger.error({ err, provider: this.providerName }, 'looking for images of failed uploads failed');
       }
     }
     return next;
@@ -154,6 +165,8 @@ export class ProviderUploader {
       this.failures.set(pdi.name, rec);
       logger.error({ err, image: pdi.name, build: build.id, provider: pc.name, failures: rec.failures, retryInMs: rec.nextAttemptMs - clock.now() }, 'image upload failed');
       if (upload) {
+        // Its image may exist even when no id came back; this pass's sweep looks for it.
+        this.sweeper.remember(build.id, upload.id);
         const latest = await store.getUpload(pdi.name, build.id, pc.name, upload.id).catch(() => null);
         if (latest) await store.storeUpload({ ...latest, state: 'failed', state_time: epochSeconds(clock) }).catch(() => undefined);
         this.onUploadFinished?.({ image: pdi.name, provider: pc.name, buildId: build.id, uploadId: upload.id, state: 'failed', externalId: null, durationMs: clock.now() - startMs, error: String((err as Error)?.message ?? err) });
