@@ -12,11 +12,12 @@ import { ConfigWatcher } from '../config/watcher.ts';
 import type { CloudsConfig, NodepoolConfig, ProviderConfig } from '../config/model.ts';
 import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { CloudProvider } from '../cloud/provider.ts';
+import { connectFromConfig, describeZkServers } from '../store/connect.ts';
 import { ZkStore } from '../store/zk-store.ts';
 import { createMetrics, statsdTargetFromEnv, type NodepoolMetrics } from '../stats/metrics.ts';
 import { systemClock } from '../util/clock.ts';
 import { createLogger, type Logger } from '../util/logger.ts';
-import { connectZkClient, type ZooKeeperClient } from '../zk/client.ts';
+import type { ZooKeeperClient } from '../zk/client.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, installDaemonSignals, startThenRun } from '../util/daemon-lifecycle.ts';
 
@@ -122,23 +123,16 @@ async function startBuilder(opts: CliOptions, logger: Logger, parts: DaemonParts
     process.stderr.write(`${config.configFile}: images-dir is required for nodepool-builder\n`);
     return 1;
   }
-  const zk = config.zookeeperServers;
-  if (zk.length === 0) {
+  if (config.zookeeperServers.length === 0) {
     process.stderr.write(`${config.configFile}: zookeeper-servers is required\n`);
     return 1;
   }
   let client: ZooKeeperClient;
   try {
-    client = await connectZkClient({
-      servers: zk.map((s) => ({ host: s.host, port: s.port })),
-      chroot: zk[0].chroot ?? undefined,
-      tls: config.zookeeperTls ?? undefined,
-      sessionTimeoutMs: Math.round(config.zookeeperTimeout * 1000),
-      logger,
-    }, Math.max(10_000, Math.round(config.zookeeperTimeout * 1000)));
+    client = await connectFromConfig(config, { logger });
   } catch (err) {
     // systemd restarts us; a clear line beats a stack trace.
-    process.stderr.write(`nodepool-builder: cannot connect to ZooKeeper ${zk.map((s) => `${s.host}:${s.port}`).join(',')}: ${(err as Error).message}\n`);
+    process.stderr.write(`nodepool-builder: cannot connect to ZooKeeper ${describeZkServers(config)}: ${(err as Error).message}\n`);
     return 1;
   }
   parts.client = client;
