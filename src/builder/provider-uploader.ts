@@ -14,7 +14,6 @@ import { hasLocalImageFile, imageFilePath } from './local-files.ts';
 import { runPostUploadHook } from './post-upload-hook.ts';
 import { MAX_TIMER_MS } from './run-logged.ts';
 import { recordUploadFailure, uploadWaitMs, type UploadFailureRecord } from './upload-backoff.ts';
-import { uploadRequests } from './upload-requests.ts';
 
 export interface UploaderOptions {
   intervalMs?: number;
@@ -90,7 +89,8 @@ export class ProviderUploader {
     const build = newestReadyBuild(await store.listBuilds(pdi.name));
     // Only the builder holding the files uploads them.
     if (!build || !build.formats.includes(format) || !hasLocalImageFile(imagesDir, pdi.name, build.id, format)) return 0;
-    const forced = await uploadRequests(store).has(pdi.name, pc.name);
+    // `nodepool image-upload PROVIDER IMAGE` asks for an upload now.
+    const forced = (await store.listUploadRequests(pdi.name)).includes(pc.name);
     const uploads = await store.listUploads(pdi.name, build.id, pc.name);
     if (!forced && uploads.some((u) => u.state === 'ready')) return 0;
     const wait = uploadWaitMs(this.failures.get(pdi.name), build.id, clock.now(), forced);
@@ -131,7 +131,7 @@ export class ProviderUploader {
       logger.info({ image: pdi.name, build: build.id, upload: upload.id, provider: pc.name, name, file, forced }, 'uploading image');
       // A forced request is used up once its upload starts; if that upload fails, the normal
       // backoff applies instead of retrying at every pass.
-      if (forced) await uploadRequests(store).clear(pdi.name, pc.name);
+      if (forced) await store.clearUploadRequest(pdi.name, pc.name);
 
       // image-upload-timeout bounds the transfer; stopping the daemon or losing the lock ends it too.
       const timeout = new AbortController();

@@ -80,10 +80,10 @@ describe('uploads', { timeout: 240_000 }, () => {
     // Now sim-b accepts but crawls (1 KiB/s for 32 KiB): a forced re-upload to sim-a still completes.
     env.sims.get('sim-b')!.admin.setFaults({ uploadBytesPerSecond: 1024 });
     await waitLong(async () => (await simImages('sim-b')).some((i) => i.status === 'saving' || i.status === 'queued'), { message: 'sim-b upload started' });
-    await env.store.requestImageUpload!('img', 'sim-a');
+    await env.store.requestImageUpload('img', 'sim-a');
     await waitLong(async () => (await uploadsOf(build.id, 'sim-a')).filter((u) => u.state === 'ready').length === 2, { message: 'forced upload to sim-a' });
     expect((await uploadsOf(build.id, 'sim-b')).some((u) => u.state === 'uploading')).toBe(true);
-    expect(await env.store.listUploadRequests!('img')).toEqual([]);
+    expect(await env.store.listUploadRequests('img')).toEqual([]);
   });
 
   it('names the image by image-name-format and runs the post-upload hook; a failing hook deletes the image', async () => {
@@ -111,7 +111,7 @@ describe('uploads', { timeout: 240_000 }, () => {
     writeFileSync(join(env.dir, 'hook.rc'), '0');
     await uploader.pass(new AbortController().signal); // still backing off: no attempt
     expect(await uploadsOf(build.id, 'sim-a')).toHaveLength(1);
-    await env.store.requestImageUpload!('img', 'sim-a'); // a forced upload skips the backoff
+    await env.store.requestImageUpload('img', 'sim-a'); // a forced upload skips the backoff
     await uploader.pass(signal);
     const ready = (await uploadsOf(build.id, 'sim-a')).find((u) => u.state === 'ready')!;
     expect(ready.external_name).toBe(`np-img-${ready.id}`);
