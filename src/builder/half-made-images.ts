@@ -28,8 +28,8 @@ export function halfMadeImages(images: readonly CloudImage[], provider: string, 
 /**
  * One provider's sweep. Failed uploads of this process are remembered in memory and looked for
  * on the next few sweeps (a create still in flight may land late); the first sweep after start
- * also takes every upload recorded `failed` in ZooKeeper, for uploads a previous process gave up
- * when it was stopped.
+ * also takes the uploads a previous process gave up: recorded `failed` (it was stopped), or left
+ * `uploading` with nobody holding their lock (it was killed).
  */
 export class HalfMadeImageSweeper {
   private readonly providerName: string;
@@ -88,11 +88,22 @@ export class HalfMadeImageSweeper {
     const keys: string[] = [];
     for (const image of images) {
       for (const build of await this.store.listBuilds(image)) {
-        for (const u of await this.store.listUploads(image, build.id, this.providerName)) {
-          if (u.state === 'failed') keys.push(failedUploadKey(u.build_id, u.id));
+        const uploads = await this.store.listUploads(image, build.id, this.providerName);
+        for (const u of uploads) if (u.state === 'failed') keys.push(failedUploadKey(u.build_id, u.id));
+        const uploading = uploads.filter((u) => u.state === 'uploading');
+        // This uploader has no upload in flight while it sweeps, so a free lock means a dead uploader.
+        if (uploading.length > 0 && (await this.uploadLockFree(image, build.id))) {
+          for (const u of uploading) keys.push(failedUploadKey(u.build_id, u.id));
         }
       }
     }
     return keys;
+  }
+
+  private async uploadLockFree(image: string, buildId: string): Promise<boolean> {
+    const lock = await this.store.lockUploads(image, buildId, this.providerName, { blocking: false });
+    if (!lock) return false;
+    await lock.release();
+    return true;
   }
 }

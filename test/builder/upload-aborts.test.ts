@@ -79,6 +79,26 @@ describe('aborted uploads leave no image', { timeout: 120_000 }, () => {
     expect(images.map((i) => i.id)).toEqual([ready[0].external_id]);
   });
 
+  it('an uploader killed mid-upload (record uploading, lock free): the next process deletes its image on its first pass', async () => {
+    const clock = new ManualClock();
+    const { build, newUploader } = await setUp(clock, {});
+    const dead = await env.store.createUpload({
+      image: 'img', build_id: build.id, provider: 'sim-a', state: 'uploading', state_time: clock.now() / 1000,
+      external_id: null, external_name: null, format: 'qcow2', username: 'zuul', python_path: 'auto', shell_type: null,
+    });
+    const cloud = env.provider(provider({ name: 'sim-a' }));
+    await cloud.start();
+    const orphan = await cloud.uploadImage({
+      name: 'img-orphan', filePath: `${env.imagesDir}/img-${build.id}.qcow2`, format: 'qcow2',
+      metadata: { nodepool_build_id: build.id, nodepool_upload_id: dead.id, nodepool_provider_name: 'sim-a' },
+    });
+    await newUploader().pass(new AbortController().signal);
+    const ids = (await simImages()).map((i) => i.id);
+    expect(ids).not.toContain(orphan.id);
+    const ready = (await env.store.listUploads('img', build.id, 'sim-a')).filter((u) => u.state === 'ready');
+    expect(ids).toEqual([ready[0].external_id]);
+  });
+
   it('a lost upload lock before Glance answered the create: recorded failed, no image left', async () => {
     const clock = new ManualClock();
     const { build, newUploader } = await setUp(clock, { stalledImageCreates: 1 });
