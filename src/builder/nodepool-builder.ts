@@ -74,6 +74,7 @@ export class NodepoolBuilder {
   /** Ends a start that is still waiting for ZooKeeper when stop() is called. */
   private readonly startAbort = new AbortController();
   private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
   /** Reloads run one after another (SIGHUP and the file watcher may ask at once). */
   private reloads: Promise<void> = Promise.resolve();
   readonly ctx: BuilderContext;
@@ -245,9 +246,16 @@ export class NodepoolBuilder {
     this.ctx.logger.info('builder component re-registered after session loss');
   }
 
-  /** Graceful stop: running builds are killed and recorded failed, uploads aborted, locks released. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'stopping') return;
+  /**
+   * Graceful stop: running builds are killed and recorded failed, uploads aborted, locks
+   * released. Idempotent: every call resolves when the one stop has finished.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     const wasStarting = this.state === 'starting';
     this.state = 'stopping';
     this.startAbort.abort(new Error('builder stopped while starting'));

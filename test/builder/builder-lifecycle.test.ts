@@ -61,13 +61,15 @@ function recordingBuilder(config: NodepoolConfig, over: { fingerprint?: () => st
 const sims = (over: Partial<ProviderConfig> = {}) => uploadConfig(env, [provider({ name: 'sim-a', diskimages: [providerDiskimage('img')], ...over })]);
 
 describe('builder lifecycle', { timeout: 120_000 }, () => {
-  it('refuses a second start and a start after stop; stop is idempotent', async () => {
+  it('refuses a second start and a start after stop; every stop call waits for the one stop', async () => {
     const { builder } = recordingBuilder(sims());
     await builder.start();
     await expect(builder.start()).rejects.toThrow(/cannot start a builder that is running/);
-    await builder.stop();
-    await builder.stop();
+    const first = builder.stop();
+    await builder.stop(); // a second stop resolves only once the stop is done
     expect(builder.state).toBe('stopped');
+    await first;
+    await builder.stop();
     await expect(builder.start()).rejects.toThrow(/cannot start a builder that is stopped/);
     expect(await env.store.listComponents('builder')).toEqual([]);
   });
