@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.ts';
 import type { CliIo } from './io.ts';
+import type { Clock } from '../util/clock.ts';
 
 export const DEFAULT_CONFIG = '/etc/nodepool/nodepool.yaml';
 export const DEFAULT_SECURE = '/etc/nodepool/secure.conf';
@@ -25,6 +26,8 @@ interface RunDeps {
   io?: CliIo;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The time ages and state times are computed against (default the system clock; tests pin it). */
+  clock?: Clock;
 }
 
 /** Builds the program; `main` parses argv with it. Exported for tests of the argument surface. */
@@ -67,7 +70,7 @@ export function buildProgram(deps: RunDeps = {}): { program: Command; exitCode: 
     // NODEPOOL_CLI_TIMING=1: where a command's wall time goes (ms since process start), on stderr.
     const timing = env.NODEPOOL_CLI_TIMING === '1' ? [`start ${performance.now().toFixed(0)}`] : null;
     try {
-      ctx = await openContext(options, { io, clock: systemClock, logger, env, cwd: deps.cwd ?? process.cwd(), home: homedir() });
+      ctx = await openContext(options, { io, clock: deps.clock ?? systemClock, logger, env, cwd: deps.cwd ?? process.cwd(), home: homedir() });
       timing?.push(`config+zookeeper ${performance.now().toFixed(0)}`);
       await fn(ctx);
       timing?.push(`command ${performance.now().toFixed(0)}`);

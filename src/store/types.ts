@@ -28,8 +28,12 @@ export interface RecordCache<T> {
   on(event: 'changed', listener: (id: string, record: T | undefined) => void): this;
   off(event: 'changed', listener: (id: string, record: T | undefined) => void): this;
   close(): Promise<void>;
-  /** Node cache only: true when the node's lock dir has a contender (upstream's "probably locked"). */
-  isLocked?(id: string): boolean;
+}
+
+/** The node cache also follows lock dirs. */
+export interface NodeRecordCache extends RecordCache<Node> {
+  /** True when the node's lock dir has a contender (upstream's "probably locked"). */
+  isLocked(id: string): boolean;
 }
 
 export interface Store {
@@ -52,17 +56,17 @@ export interface Store {
   deleteNodeZnode(id: string): Promise<void>;
   /** Beyond upstream's interface (added for the cleanup worker): true when the node znode exists
    *  and holds no data at all, as opposed to data that cannot be decoded (getNode is null for both). */
-  isNodeEmpty?(id: string): Promise<boolean>;
+  isNodeEmpty(id: string): Promise<boolean>;
   lockNode(id: string, options?: LockOptions): Promise<LockHandle | null>;
   /** True when /nodepool/nodes/<id>/lock has any child. */
   nodeIsLocked(id: string): Promise<boolean>;
   /** Deletes the current holder's contender node (CLI `delete --now` on a stuck lock). */
   forceUnlockNode(id: string): Promise<void>;
-  nodeCache(): RecordCache<Node>;
+  nodeCache(): NodeRecordCache;
   /** listNodes() plus each node's lock state, read together in one pipelined pass (`nodepool list`). */
-  listNodesWithLockState?(): Promise<{ node: Node; locked: boolean }[]>;
+  listNodesWithLockState(): Promise<{ node: Node; locked: boolean }[]>;
   /** Lock state of many nodes in one pipelined pass (for listings); same test as nodeIsLocked. */
-  nodesLocked?(ids: readonly string[]): Promise<Map<string, boolean>>;
+  nodesLocked(ids: readonly string[]): Promise<Map<string, boolean>>;
 
   // ----- requests (/nodepool/requests/<PPP>-<seq10>)
   /** priority is the 3-digit prefix ("100", "200", "900"). */
@@ -80,7 +84,7 @@ export interface Store {
   deleteRequestLock(id: string): Promise<void>;
   requestCache(): RecordCache<NodeRequest>;
   /** Beyond upstream: one launcher at a time decides min-ready (/nodepool/elections/min-ready lock). */
-  lockMinReady?(options?: LockOptions): Promise<LockHandle | null>;
+  lockMinReady(options?: LockOptions): Promise<LockHandle | null>;
 
   // ----- images (/nodepool/images/<image>/...)
   listImageNames(): Promise<string[]>;
@@ -127,19 +131,19 @@ export interface Store {
   listExplanations(requestId: string): Promise<RequestExplanation[]>;
   deleteExplanations(requestId: string): Promise<void>;
   /** Deletes explanations whose request znode is gone (requestors delete requests); returns how many. */
-  pruneExplanations?(): Promise<number>;
+  pruneExplanations(): Promise<number>;
 
-  // ----- beyond upstream, for the CLI (optional: added by the operator-surface engineer)
+  // ----- beyond upstream, for the CLI and the builder
   /** Manual build request detail for `nodepool image-status`: `building` once a builder holds the
    *  image's builds lock, else `pending`; time = the request-build znode's ctime, epoch seconds. */
-  getBuildRequest?(image: string): Promise<{ state: 'pending' | 'building'; time: number } | null>;
+  getBuildRequest(image: string): Promise<{ state: 'pending' | 'building'; time: number } | null>;
   /** Classic `nodepool image-upload PROVIDER IMAGE`: asks the builder to upload the image's newest
-   *  ready build to the provider now. Suggested znode: /nodepool/images/<image>/request-upload/<provider> (empty). */
-  requestImageUpload?(image: string, provider: string): Promise<void>;
+   *  ready build to the provider now: /nodepool/images/<image>/request-upload/<provider> (empty). */
+  requestImageUpload(image: string, provider: string): Promise<void>;
   /** Providers with a pending manual upload request for the image (for the builder's upload worker). */
-  listUploadRequests?(image: string): Promise<string[]>;
+  listUploadRequests(image: string): Promise<string[]>;
   /** The builder removes the request once it has started (or finished) that upload. */
-  clearUploadRequest?(image: string, provider: string): Promise<void>;
+  clearUploadRequest(image: string, provider: string): Promise<void>;
 
   // ----- export / import of image data (§3.2)
   exportImageData(): Promise<Record<string, string>>;

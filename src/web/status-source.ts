@@ -12,7 +12,7 @@ import {
 export type StatusStore = Pick<
   Store,
   | 'listNodes' | 'getNode' | 'nodeIsLocked' | 'listImageNames' | 'isImagePaused' | 'listBuilds'
-  | 'listUploads' | 'listRequests' | 'listComponents' | 'hasBuildRequest' | 'getBuildRequest'
+  | 'listUploads' | 'listRequests' | 'listComponents' | 'getBuildRequest'
   | 'listNodesWithLockState'
 >;
 
@@ -37,20 +37,15 @@ const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id 
 export async function collectNodeList(store: StatusStore, options: { nodeId?: string | null; detail?: boolean } = {}): Promise<StatusTable> {
   let nodes: Node[];
   let locked: Set<string>;
-  if (!options.nodeId && store.listNodesWithLockState) {
+  if (!options.nodeId) {
     // One bulk pass (the store batches each node's data and lock-dir reads into multiRead requests).
     const rows = (await store.listNodesWithLockState()).sort((a, b) => byId(a.node, b.node));
     nodes = rows.map((r) => r.node);
     locked = new Set(rows.filter((r) => r.locked).map((r) => r.node.id));
   } else {
-    if (options.nodeId) {
-      const node = await store.getNode(options.nodeId);
-      nodes = node ? [node] : [];
-    } else {
-      nodes = (await store.listNodes()).sort(byId);
-    }
-    const flags = await mapConcurrent(nodes, WINDOW, (n) => store.nodeIsLocked(n.id));
-    locked = new Set(nodes.filter((_, i) => flags[i]).map((n) => n.id));
+    const node = await store.getNode(options.nodeId);
+    nodes = node ? [node] : [];
+    locked = new Set(node && (await store.nodeIsLocked(node.id)) ? [node.id] : []);
   }
   return nodeList(nodes, locked, options.detail ?? false);
 }
@@ -87,12 +82,7 @@ export async function collectImageStatus(store: StatusStore): Promise<StatusTabl
   const images = (await store.listImageNames()).sort();
   const inputs = await mapConcurrent(images, WINDOW, async (image): Promise<ImageStatusInput> => {
     const paused = await store.isImagePaused(image);
-    if (store.getBuildRequest) {
-      return { image, paused, buildRequest: await store.getBuildRequest(image) };
-    }
-    // Without the store's detail only "a request is waiting" is known.
-    const requested = await store.hasBuildRequest(image);
-    return { image, paused, buildRequest: requested ? { state: 'pending', time: null } : null };
+    return { image, paused, buildRequest: await store.getBuildRequest(image) };
   });
   return imageStatus(inputs);
 }

@@ -54,6 +54,8 @@ export interface FaultConfig {
   undeletableServers?: number;
   /** Image uploads are throttled to this many bytes per second. */
   uploadBytesPerSecond?: number;
+  /** The next N POST /v2/images create the image but never answer: the client learns no id. */
+  stalledImageCreates?: number;
 }
 
 export interface SshConfig {

@@ -99,11 +99,10 @@ describe('HttpCore', () => {
   });
 
   it('times out a slow call with CloudTimeoutError', async () => {
+    // Without the timeout the reply would come (200) after 500 ms and the call succeed.
     pool.intercept({ path: '/v2.1/servers', method: 'POST' }).reply(200, {}).delay(500);
     const { http } = core();
-    const started = Date.now();
     await expect(http.send({ service: 'compute', method: 'POST', url: `${NOVA}/v2.1/servers`, json: {}, timeoutMs: 50 })).rejects.toBeInstanceOf(CloudTimeoutError);
-    expect(Date.now() - started).toBeLessThan(450);
   });
 
   it('spaces calls by the provider rate', async () => {
