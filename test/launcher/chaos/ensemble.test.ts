@@ -83,7 +83,7 @@ describe('scale-out on a three-member TLS ensemble', () => {
     const cloud = loadClouds({ env: { OS_CLIENT_CONFIG_FILE: cloudsPath }, home: dir, cwd: dir, systemDir: dir }).clouds.sim;
     const yaml = (webPort: number): string => [
       'zookeeper-servers:',
-      ...zk.servers.flatMap((s, i) => [`  - host: ${s.host}`, `    port: ${s.port}`, ...(i === 0 ? [`    chroot: ${zk.chroot}`] : [])]),
+      ...zk.servers.flatMap((s) => [`  - host: ${s.host}`, `    port: ${s.port}`, `    chroot: ${zk.chroot}`]),
       'zookeeper-tls:', `  ca: ${zk.tls.ca}`, `  cert: ${zk.tls.cert}`, `  key: ${zk.tls.key}`,
       `zookeeper-timeout: ${SESSION_TIMEOUT_S}`,
       `webapp:\n  port: ${webPort}`,
