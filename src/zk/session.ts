@@ -10,10 +10,11 @@ import { ConnectionLossError, ErrorCode, ProtocolError, SessionExpiredError } fr
 import { Fifo } from './fifo.ts';
 import { JuteReader, protocolError } from './jute.ts';
 import { Chroot } from './paths.ts';
-import { decodeWatchEventType, encodeSetWatches, header, OpCode, writer, Xid, type ConnectResult } from './protocol.ts';
+import { decodeWatchEventType, header, OpCode, writer, Xid, type ConnectResult } from './protocol.ts';
 import { SessionDeadline } from './session-deadline.ts';
 import type { ConnectionState, WatchCatchUp, ZkClientOptions, ZkServer } from './types.ts';
 import { WatchRegistry } from './watches.ts';
+import { WatchSync } from './watch-sync.ts';
 
 export type ReplyHandler<T> = (err: number, reader: JuteReader) => T;
 
@@ -64,13 +65,7 @@ export class ZkSession extends EventEmitter {
   /** The newest zxid any reply carried; sent on connect, so no member behind it accepts us
    *  (kept across sessions: a new session must not see an older state either). */
   private lastZxid = 0n;
-  /** Watch changes up to this zxid have all been delivered (the relative zxid for setWatches2). */
-  private syncedZxid = 0n;
-  /** Every setWatches2 frame of the current connection has been answered. */
-  private watchesSynced = false;
-  private setWatchesPending = 0;
-  private readonly catchUps = new Set<WatchCatchUp>();
-  private catchingUp: WatchCatchUp[] | null = null;
+  private readonly watchSync: WatchSync;
   private readonly deadline = new SessionDeadline(() => this.giveUpSession());
   private xid = 0;
   private serverIndex = 0;
@@ -98,6 +93,7 @@ export class ZkSession extends EventEmitter {
     this.servers = shuffled(options.servers);
     this.chroot = new Chroot(options.chroot);
     this.log = options.logger ?? SILENT;
+    this.watchSync = new WatchSync(this.watches, this.log);
     this.requestedTimeoutMs = options.sessionTimeoutMs ?? 10_000;
     // As the Java client: a member that does not answer the handshake within its share of the
     // session timeout is skipped, so a stalled member leaves time to reach another.
@@ -148,8 +144,7 @@ export class ZkSession extends EventEmitter {
 
   /** See WatchCatchUp (types.ts). */
   addCatchUp(source: WatchCatchUp): () => void {
-    this.catchUps.add(source);
-    return () => { this.catchUps.delete(source); };
+    return this.watchSync.addSource(source);
   }
 
   private async shutdown(): Promise<void> {
@@ -243,7 +238,7 @@ export class ZkSession extends EventEmitter {
     this.negotiatedTimeoutMs = result.timeoutMs;
     this.failures = 0;
     this.connReady = true;
-    this.sendSetWatches(conn);
+    for (const frame of this.watchSync.begin((p) => this.chroot.toServer(p))) conn.write(frame);
     const waiting = this.waiting;
     this.waiting = [];
     const now = Date.now();
@@ -259,9 +254,7 @@ export class ZkSession extends EventEmitter {
 
   /** Forgets the current connection; what it had synced of the watches is kept. */
   private detach(): void {
-    if (this.watchesSynced) this.syncedZxid = this.lastZxid;
-    this.watchesSynced = false;
-    this.catchingUp = null;
+    this.watchSync.connectionEnded(this.lastZxid);
     this.conn = null;
     this.connReady = false;
   }
@@ -334,7 +327,7 @@ export class ZkSession extends EventEmitter {
     }
     if (xid === Xid.setWatches) {
       if (err !== 0) this.log.warn({ err }, 'zookeeper setWatches2 failed');
-      if (--this.setWatchesPending === 0) this.onWatchesSynced();
+      this.watchSync.replied();
       return;
     }
     const p = this.pending.shift();
@@ -370,51 +363,7 @@ export class ZkSession extends EventEmitter {
         this.log.warn({ path, err: String(e) }, 'zookeeper watch listener threw');
       }
     }
-    for (const source of this.catchingUp ?? []) {
-      try {
-        source.onCatchUpEvent(event);
-      } catch (e) {
-        this.log.warn({ path, err: String(e) }, 'zookeeper catch-up listener threw');
-      }
-    }
-  }
-
-  /**
-   * Re-registers every watch on a new connection (same or new session), relative to the last
-   * zxid up to which watch events were all delivered, so the server reports what changed
-   * meanwhile; catch-up sources add their paths (see WatchCatchUp).
-   */
-  private sendSetWatches(conn: Connection): void {
-    const watched = this.watches.paths();
-    this.catchingUp = this.catchUps.size > 0 ? [...this.catchUps] : null;
-    if (this.catchingUp) {
-      const data = new Set(watched.data);
-      const child = new Set(watched.child);
-      for (const source of this.catchingUp) {
-        const paths = source.catchUpPaths();
-        for (const p of paths.data) data.add(p);
-        for (const p of paths.child) child.add(p);
-      }
-      watched.data = [...data];
-      watched.child = [...child];
-    }
-    const frames = encodeSetWatches(this.syncedZxid, watched, (p) => this.chroot.toServer(p));
-    this.setWatchesPending = frames.length;
-    for (const frame of frames) conn.write(frame);
-    if (frames.length === 0) this.onWatchesSynced();
-  }
-
-  private onWatchesSynced(): void {
-    this.watchesSynced = true;
-    const sources = this.catchingUp ?? [];
-    this.catchingUp = null;
-    for (const source of sources) {
-      try {
-        source.onCatchUpDone();
-      } catch (e) {
-        this.log.warn({ err: String(e) }, 'zookeeper catch-up listener threw');
-      }
-    }
+    this.watchSync.notify(event);
   }
 }
 
