@@ -77,7 +77,8 @@ export class Launcher {
 
   /** True once every pool worker is running and the first passes were made (/ready). */
   isReady(): boolean {
-    return this.ready && this.state === 'running';
+    // Not while ZooKeeper is unusable (suspended, or the quorum gone): no work is taken then.
+    return this.ready && this.state === 'running' && this.zkUsable;
   }
 
   poolWorkers(): PoolWorker[] {
@@ -191,6 +192,7 @@ export class Launcher {
 
   private connectionChanged(state: ConnectionState): void {
     const log = this.deps.logger;
+    this.deps.metrics?.gauge(`nodepool.launcher.${this.deps.hostname.replace(/\./g, '_')}.zookeeper.connected`, state === 'connected' ? 1 : 0);
     if (state === 'suspended') {
       this.zkUsable = false;
       log.warn('zookeeper connection suspended: not taking new work');
