@@ -14,7 +14,8 @@ import {
   type Node,
 } from 'yaml';
 import { formatPath, type ConfigPath, type ConfigProblem } from './errors.ts';
-import { constructDocument } from './yaml/pyyaml-construct.ts';
+import { constructDocument, type FloatWrapper } from './yaml/pyyaml-construct.ts';
+import { firstRefusedTab } from './yaml/pyyaml-tabs.ts';
 
 export interface Position { line: number; col: number }
 
@@ -33,9 +34,13 @@ export class YamlSource {
   /** Line starts of the file as written, for positions in problems. */
   private readonly reportLines: LineCounter;
   private readonly toOriginal: (offset: number) => number;
+  private readonly float: FloatWrapper | undefined;
   private built: { value: unknown; problems: ConfigProblem[] } | null = null;
 
-  constructor(file: string, text: string, original?: OriginalText) {
+  /** `float` marks floats apart from ints (the PyYAML differential test uses it). */
+  constructor(file: string, text: string, opts: { original?: OriginalText; float?: FloatWrapper } = {}) {
+    const { original } = opts;
+    this.float = opts.float;
     this.file = file;
     this.text = text;
     this.lineCounter = new LineCounter();
@@ -92,6 +97,11 @@ export class YamlSource {
       out.push({ severity: 'error', file: this.file, line: pos.line, col: pos.col, path: this.pathAt(offset), message: `YAML syntax error: ${message}` });
     }
     if (out.length > 0) return out;
+    const tab = firstRefusedTab(this.text, this.doc);
+    if (tab !== undefined) {
+      const pos = this.linePos(tab);
+      return [{ severity: 'error', file: this.file, line: pos.line, col: pos.col, path: this.pathAt(tab), message: 'YAML syntax error: a tab character where PyYAML reads none (expected spaces; tabs only inside quotes, block scalars and comments)' }];
+    }
     return this.build().problems;
   }
 
@@ -122,7 +132,7 @@ export class YamlSource {
 
   private build(): { value: unknown; problems: ConfigProblem[] } {
     if (!this.built) {
-      const { value, problems } = constructDocument(this.doc);
+      const { value, problems } = constructDocument(this.doc, { float: this.float });
       this.built = {
         value: problems.length > 0 ? undefined : value,
         problems: problems.map((p) => {

@@ -60,6 +60,9 @@ function aliasTargets(doc: Document.Parsed): Map<Node, Node> {
         if (target) out.set(node, target);
         else missing.push(node);
       } else if (node.anchor) {
+        if (anchors.has(node.anchor)) {
+          throw new ConstructError(start(node), `anchor &${node.anchor} is defined twice (expected each anchor name once per document)`);
+        }
         anchors.set(node.anchor, node);
       }
     },
@@ -188,10 +191,10 @@ class Builder {
       this.built.set(node, set);
       return set;
     }
-    keys.forEach((key, i) => {
-      if (key !== null && typeof key === 'object' && !(key instanceof PyTimestamp) && !(key instanceof Uint8Array)) {
-        throw new ConstructError(start(pairs[i][0], node), 'a key that is a list or mapping (expected a scalar key)');
-      }
+    pairs.forEach(([keyNode]) => {
+      // Python cannot hash a list, dict or set.
+      const k = this.deref(keyNode);
+      if (isMap(k) || isSeq(k)) throw new ConstructError(start(k, node), 'a key that is a list or mapping (expected a scalar key)');
     });
     const asMap = keys.some((k) => typeof k !== 'string');
     const out: Record<string, unknown> | Map<unknown, unknown> = asMap ? new Map() : {};
@@ -259,9 +262,9 @@ function tagOf(node: Node): Tag {
   }
   if (isMap(node)) return 'map';
   if (isSeq(node)) return 'seq';
-  if (explicit === '!') return 'str';
   const scalar = node as Scalar;
-  if (scalar.type !== Scalar.PLAIN) return 'str';
+  // PyYAML resolves a scalar with the non-specific tag `!` as if it were plain, quoted or not.
+  if (scalar.type !== Scalar.PLAIN && explicit !== '!') return 'str';
   return resolvePlain(typeof scalar.source === 'string' ? scalar.source : String(scalar.value ?? ''));
 }
 
