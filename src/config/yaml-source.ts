@@ -15,7 +15,7 @@ import {
 } from 'yaml';
 import { formatPath, type ConfigPath, type ConfigProblem } from './errors.ts';
 import { constructDocument, type FloatWrapper } from './yaml/pyyaml-construct.ts';
-import { firstRefusedTab } from './yaml/pyyaml-tabs.ts';
+import { firstRefusedTab, textChecker } from './yaml/pyyaml-tabs.ts';
 
 export interface Position { line: number; col: number }
 
@@ -171,6 +171,17 @@ export class YamlSource {
       }
     }
     return this.linePos(offset);
+  }
+
+  /** Whether an offset of the parsed text is in a comment. */
+  inComment(offset: number): boolean {
+    return textChecker(this.text, this.doc).inComment(offset);
+  }
+
+  /** A problem at an offset of the parsed text (reported where it is in the file as written). */
+  problemAtOffset(offset: number, severity: ConfigProblem['severity'], message: string): ConfigProblem {
+    const pos = this.linePos(offset);
+    return { severity, file: this.file, line: pos.line, col: pos.col, path: this.pathAt(offset), message };
   }
 
   /** The pair of `key` in a mapping, looking through its `<<` merges as PyYAML does. */
