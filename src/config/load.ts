@@ -30,6 +30,8 @@ export interface LoadOptions {
   cwd?: string;
   /** How file checks see the disk (private keys, ready-scripts); defaults to the real disk. */
   files?: FileProbe;
+  /** Files missing on this host (private keys, ready-scripts, elements-dir) are errors, not warnings. */
+  strict?: boolean;
 }
 
 export interface ValidationResult {
@@ -46,6 +48,9 @@ export interface TextInput {
   secure?: { file: string; text: string };
   env: Env;
   files?: FileProbe;
+  /** Where a relative elements-dir is looked for; defaults to the config's directory. */
+  cwd?: string;
+  strict?: boolean;
 }
 
 /** Validates config text already in memory (what the file loaders and the benchmark use). */
@@ -104,11 +109,14 @@ function collect(input: TextInput): { config: NodepoolConfig | null; problems: C
     if (!data) return { config: null, problems };
     config = normalizeCurrent(data, laterCtx);
   }
+  origins.set(config, source, []);
   config.secureFile = null;
   config.consumedEnvVars = consumed;
   if (input.secure) mergeSecure(config, input.secure.file, input.secure.text, input.env, later);
   later.push(...semanticProblems(config, origins));
-  later.push(...fileProblems(config, origins, input.files ?? diskProbe, configDir));
+  later.push(...fileProblems(config, origins, {
+    probe: input.files ?? diskProbe, configDir, cwd: input.cwd ?? configDir, strict: input.strict ?? false,
+  }));
   problems.push(...withoutEchoes(later, dropped));
   return { config: schemaFailed ? null : config, problems };
 }
@@ -127,6 +135,8 @@ export async function validateConfig(path: string, opts: LoadOptions): Promise<V
     secure: secureFile !== undefined && secureText !== undefined ? { file: secureFile, text: secureText } : undefined,
     env: opts.env,
     files: opts.files,
+    cwd: opts.cwd ?? process.cwd(),
+    strict: opts.strict,
   });
 }
 

@@ -11,7 +11,9 @@ const dir = join(import.meta.dirname, '../fixtures/config');
 const env = { NODEPOOL_PORT: '8123', NODEPOOL_HOME: '/srv/nodepool', NODEPOOL_CLOUD: 'lab-demo' };
 // The blog example names /var/lib/nodepool/.ssh/id_rsa; pretend it exists with mode 0600 here
 // (classic-example.test.ts checks the real-disk behaviour).
-const files: FileProbe = (p) => (p === '/var/lib/nodepool/.ssh/id_rsa' ? { isFile: true, mode: 0o600 } : diskProbe(p));
+// The same for the elements-dir the examples name.
+const files: FileProbe = (p) => (p === '/var/lib/nodepool/.ssh/id_rsa' ? { isFile: true, mode: 0o600 }
+  : p === '/etc/nodepool/elements' ? { isFile: false, isDirectory: true, mode: 0o755 } : diskProbe(p));
 
 type Expected = [severity: 'error' | 'warning', line: number, col: number, path: string, message: string];
 
@@ -84,7 +86,6 @@ const invalid: Record<string, Expected[]> = {
     ['error', 16, 24, 'providers[0].pools[0].labels[0].diskimage', "diskimage 'debian' is not in provider 'lab' diskimages"],
     ['error', 18, 19, 'providers[0].pools[0].labels[1].name', "label 'huge' is not a top-level label"],
   ],
-  'classic-missing-private-key.yaml': [['error', 9, 22, 'providers[0].images[0].private-key', 'private key /nonexistent/nodepool/id_rsa does not exist']],
   'classic-bad-cron.yaml': [
     ['error', 4, 10, 'cron.check', "'* * *' has 3 fields"],
     ['error', 3, 12, 'cron.cleanup', "'*/61 * * * *' is not a valid cron schedule"],
@@ -129,6 +130,8 @@ const valid: Record<string, Expected[]> = {
   'classic-image-ready-script.yaml': [['warning', 10, 23, 'providers[0].images[0].ready-script', "ready-script 'prepare_node.sh' is not in"]],
   'classic-cloud-image-without-diskimage.yaml': [],
   'classic-zookeeper.yaml': [],
+  // A file of this host is only a warning (config-validate --strict makes it an error).
+  'classic-missing-private-key.yaml': [['warning', 9, 22, 'providers[0].images[0].private-key', 'private key /nonexistent/nodepool/id_rsa does not exist on this host']],
   'classic-conflicting-usernames.yaml': [['warning', 16, 19, 'providers[1].images[0].username', "username 'zuul' differs from 'jenkins'"]],
 };
 
