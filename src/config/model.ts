@@ -55,7 +55,8 @@ export interface CloudImageConfig {
   connectionPort: number;
   imageId: string | null;
   imageName: string | null;
-  username: string;
+  /** null when the config does not set one (upstream's default). */
+  username: string | null;
   pythonPath: string;
   shellType: string | null;
 }

@@ -99,8 +99,9 @@ describe('current format', () => {
     const imgs = (await load('current-cloud-image.yaml')).providers[0].cloudImages;
     expect(imgs.map((i) => [i.name, i.imageName, i.imageId, i.username])).toEqual([
       ['debian-named', 'debian-12-genericcloud', null, 'debian'],
-      ['debian-id', null, '3f1c3a6e-0000-4000-8000-000000000001', 'zuul'],
-      ['lab-image', 'lab-image', null, 'zuul'],
+      // No username set: none, as upstream (not zuul).
+      ['debian-id', null, '3f1c3a6e-0000-4000-8000-000000000001', null],
+      ['lab-image', 'lab-image', null, null],
     ]);
   });
 

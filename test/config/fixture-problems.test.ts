@@ -70,9 +70,9 @@ const invalid: Record<string, Expected[]> = {
   'not-a-mapping.yaml': [['error', 2, 1, '(top level)', 'got a list (expected a mapping']],
   'many-problems.yaml': [
     ['error', 4, 11, 'zookeeper-servers[0].port', '99999 is too big (expected <= 65535)'],
-    ['error', 7, 16, 'labels[0].min-ready', '-2 is too small (expected >= -1)'],
+    ['error', 7, 16, 'labels[0].min-ready', 'wrong type: got number 1.5'],
     ['error', 9, 20, 'labels[1].max-ready-age', 'got string "soon"'],
-    ['error', 15, 11, 'providers[0].rate', '0 is too small (expected > 0)'],
+    ['error', 15, 11, 'providers[0].rate', 'got string "fast"'],
     ['error', 22, 31, 'providers[0].pools[0].labels[0].boot-from-volume', 'got string "maybe" (expected boolean)'],
     ['error', 10, 1, 'webap', "did you mean 'webapp'?"],
     // Cross-reference problems in the same run as the schema ones.

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   limit,
+  metadataMap,
   name,
   strictMap,
   stringish,
@@ -36,7 +37,7 @@ export const classicImageSchema = strictMap({
   'min-ram': z.number().int().min(0).optional(),
   'name-filter': z.string().optional(),
   diskimage: z.string().optional(),
-  meta: stringMap.default({}),
+  meta: metadataMap.default({}),
   // 0.4's default login for the ready-script and the check cron.
   username: z.string().default('jenkins'),
   'user-home': anything,
@@ -67,7 +68,7 @@ export const classicProviderSchema = strictMap({
   'boot-timeout': z.number().positive().default(60),
   'api-timeout': anything,
   'launch-timeout': z.number().positive().default(3600),
-  rate: z.number().positive().default(1.0),
+  rate: z.number().min(0).default(1.0),
   images: z.array(classicImageSchema).default([]),
   'template-hostname': anything,
   'clean-floating-ips': z.boolean().default(false),
@@ -77,7 +78,7 @@ export const classicLabelSchema = strictMap({
   name,
   image: z.string(),
   // 0.4's default (reference §4.5); the current format's default is 0.
-  'min-ready': z.number().int().min(-1).default(2),
+  'min-ready': z.number().int().default(2),
   'ready-script': z.string().optional(),
   subnodes: anything,
   providers: z.array(strictMap({ name })).default([]),
