@@ -130,6 +130,11 @@ const valid: Record<string, Expected[]> = {
   'classic-image-ready-script.yaml': [['warning', 10, 23, 'providers[0].images[0].ready-script', "ready-script 'prepare_node.sh' is not in"]],
   'classic-cloud-image-without-diskimage.yaml': [],
   'classic-zookeeper.yaml': [],
+  'classic-03-keys.yaml': [
+    ['warning', 3, 1, 'script-dir', 'ignored 4 nodepool 0.3 snapshot-image keys: script-dir, cron.image-update, providers[0].images[0].base-image, providers[0].images[0].setup'],
+    ['warning', 12, 5, 'providers[0].template-hostname', "ignored 'template-hostname': server names are <label>-<provider>-<node id>"],
+    ['warning', 21, 5, 'labels[0].subnodes', "ignored 'subnodes': each node is launched alone"],
+  ],
   // A file of this host is only a warning (config-validate --strict makes it an error).
   'classic-missing-private-key.yaml': [['warning', 9, 22, 'providers[0].images[0].private-key', 'private key /nonexistent/nodepool/id_rsa does not exist on this host']],
   'classic-conflicting-usernames.yaml': [['warning', 16, 19, 'providers[1].images[0].username', "username 'zuul' differs from 'jenkins'"]],
