@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { deepFreeze } from './deep-freeze.ts';
 import { detectFormat, isRecord } from './detect-format.ts';
 import type { Env } from './env-substitute.ts';
-import { readYaml } from './read-yaml.ts';
+import { nonStringKeyProblems, readYaml } from './read-yaml.ts';
 import { ConfigError, hasErrors, type ConfigProblem } from './errors.ts';
 import { diskProbe, fileProblems, type FileProbe } from './file-checks.ts';
 import type { NodepoolConfig } from './model.ts';
@@ -71,8 +71,10 @@ function collect(input: TextInput): { config: NodepoolConfig | null; problems: C
   if (syntax.length > 0) return { config: null, problems: [...problems, ...syntax] };
 
   const { value: parsed } = source.toJS();
+  const badKeys = nonStringKeyProblems(parsed, source);
+  if (badKeys.length > 0) return { config: null, problems: [...problems, ...badKeys] };
   if (!isRecord(parsed)) {
-    const got = parsed === null || parsed === undefined ? 'an empty file' : parsed instanceof Map ? 'a mapping with a key that is not a string' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`;
+    const got = parsed === null || parsed === undefined ? 'an empty file' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`;
     const pos = source.positionOf([]);
     problems.push({ severity: 'error', file: input.file, line: pos.line, col: pos.col, path: '(top level)', message: `got ${got} (expected a mapping of nodepool settings)` });
     return { config: null, problems };

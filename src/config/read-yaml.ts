@@ -1,7 +1,7 @@
 // Reading a nodepool.yaml or secure file as upstream's openConfig does: %(NODEPOOL_X) filled in
 // the text as written, then YAML as PyYAML reads it, positions kept in the file as written.
 import { substituteEnvText, type Env } from './env-substitute.ts';
-import type { ConfigProblem } from './errors.ts';
+import { formatPath, type ConfigProblem } from './errors.ts';
 import { YamlSource } from './yaml-source.ts';
 
 /**
@@ -19,3 +19,31 @@ export function readYaml(file: string, written: string, env: Env): { source: Yam
   return { source, consumed: sub.consumed, problems };
 }
 
+
+/**
+ * Keys YAML reads as something other than a string (`1:`, `yes:`, `~:`): PyYAML keeps them as
+ * ints, booleans or None, which no nodepool setting is; each is an error at its key.
+ */
+export function nonStringKeyProblems(value: unknown, source: YamlSource): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, path: (string | number)[]) => {
+    if (v === null || typeof v !== 'object' || seen.has(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) v.forEach((item, i) => walk(item, [...path, i]));
+    else if (v instanceof Map) {
+      for (const [k, item] of v) {
+        if (typeof k !== 'string') {
+          const pos = source.positionOfKeyValue(path, k);
+          const what = k === null ? 'null' : typeof k === 'boolean' ? `the boolean ${k}` : `${typeof k === 'object' ? 'a date' : 'the number'} ${String(k)}`;
+          out.push({ severity: 'error', file: source.file, line: pos.line, col: pos.col, path: formatPath(path), message: `a key YAML reads as ${what} (expected a string key; quote it)` });
+        }
+        walk(item, [...path, String(k)]);
+      }
+    } else if (!(v instanceof Uint8Array)) {
+      for (const [k, item] of Object.entries(v)) walk(item, [...path, k]);
+    }
+  };
+  walk(value, []);
+  return out;
+}

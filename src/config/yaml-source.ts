@@ -14,7 +14,7 @@ import {
   type Node,
 } from 'yaml';
 import { formatPath, type ConfigPath, type ConfigProblem } from './errors.ts';
-import { constructDocument, type FloatWrapper } from './yaml/pyyaml-construct.ts';
+import { constructDocument, scalarValue, type FloatWrapper } from './yaml/pyyaml-construct.ts';
 import { firstRefusedTab, textChecker } from './yaml/pyyaml-tabs.ts';
 
 export interface Position { line: number; col: number }
@@ -176,6 +176,21 @@ export class YamlSource {
   /** Whether an offset of the parsed text is in a comment. */
   inComment(offset: number): boolean {
     return textChecker(this.text, this.doc).inComment(offset);
+  }
+
+  /** Where the key whose PyYAML value is `key` is, in the mapping at `path` (or the mapping). */
+  positionOfKeyValue(path: ConfigPath, key: unknown): Position {
+    let node: unknown = this.doc.contents;
+    for (const seg of path) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      if (isMap(node)) node = this.findPair(node, String(seg))?.value;
+      else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+      else return this.positionOf(path);
+    }
+    if (isAlias(node)) node = node.resolve(this.doc);
+    const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && Object.is(scalarValue(p.key), key)) : undefined;
+    const start = rangeStart(pair?.key);
+    return start === undefined ? this.positionOf(path) : this.linePos(start);
   }
 
   /** A problem at an offset of the parsed text (reported where it is in the file as written). */

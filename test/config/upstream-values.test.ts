@@ -98,3 +98,14 @@ describe('pythonStr', () => {
     expect(pythonStr(new PyTimestamp(2001, 2, 3, { hour: 4, minute: 5, second: 6, microsecond: 0, utcOffsetMinutes: 0 }))).toBe('2001-02-03 04:05:06+00:00');
   });
 });
+
+describe('keys that are not strings', () => {
+  it('are an error at the key, whatever YAML read them as', () => {
+    const r = validateConfigText({ file: '/x/nodepool.yaml', text: 'labels:\n  - name: x\n    yes: 1\n    2: b\n', env: {}, files: () => null });
+    expect(r.config).toBeNull();
+    expect(r.errors.map((e) => [e.line, e.col, e.path, e.message])).toEqual([
+      [3, 5, 'labels[0]', 'a key YAML reads as the boolean true (expected a string key; quote it)'],
+      [4, 5, 'labels[0]', 'a key YAML reads as the number 2 (expected a string key; quote it)'],
+    ]);
+  });
+});

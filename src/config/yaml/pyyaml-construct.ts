@@ -48,6 +48,16 @@ export function constructDocument(
   }
 }
 
+/** The value PyYAML gives a scalar node on its own (for finding a key by its value). */
+export function scalarValue(node: Node): unknown {
+  if (!isScalar(node)) return undefined;
+  try {
+    return new Builder(new Map(), (x) => x, []).build(node);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Each alias's node, as PyYAML's composer finds it: the last anchor of that name before it. */
 function aliasTargets(doc: Document.Parsed): Map<Node, Node> {
   const anchors = new Map<string, Node>();
