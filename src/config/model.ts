@@ -55,7 +55,8 @@ export interface CloudImageConfig {
   connectionPort: number;
   imageId: string | null;
   imageName: string | null;
-  username: string;
+  /** null when the config does not set one (upstream's default). */
+  username: string | null;
   pythonPath: string;
   shellType: string | null;
 }
@@ -158,6 +159,11 @@ export interface NodepoolConfig {
   deleteInterval: number;
   /** Absolute path of the secure file merged in (`-s`), if any. */
   secureFile?: string | null;
+  /**
+   * NODEPOOL_ environment variables substituted into the config or secure file, sorted: they
+   * may hold secrets, so they are kept out of what is handed to nodes (ready-scripts).
+   */
+  consumedEnvVars?: string[];
 }
 
 // ----- clouds.yaml as openstacksdk reads it
