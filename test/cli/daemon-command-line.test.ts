@@ -149,6 +149,8 @@ format=%(asctime)s %(levelname)s %(name)s: %(message)s
     child = bin('nodepool-launcher', ['-f', '-c', e.configPath, '-p', pidfile, '-l', logconf, '--no-webapp'], { OS_CLIENT_CONFIG_FILE: e.cloudsPath });
     const output = collect(child);
     await waitFor(async () => (await e.zuul.listComponents('pool')).length === 1, { timeoutMs: 60_000, message: 'pool registered' });
+    // Signal handlers are in place once start-up has logged that it is running.
+    await waitFor(() => existsSync(normalLog) && readFileSync(normalLog, 'utf8').includes('"msg":"launcher running"'), { timeoutMs: 30_000, message: 'launcher running' });
     expect(readFileSync(pidfile, 'utf8').trim()).toBe(String(child.pid));
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
@@ -204,6 +206,7 @@ root:
     child = bin('nodepool-builder', ['-f', '-c', cfg, '--build-workers', '2', '--upload-workers', '4', '-l', logconf]);
     const output = collect(child);
     await waitFor(async () => (await e.store.listComponents('builder')).length === 1, { timeoutMs: 60_000, message: 'builder registered' });
+    await waitFor(() => existsSync(logFile) && readFileSync(logFile, 'utf8').includes('"msg":"builder started"'), { timeoutMs: 30_000, message: 'builder started' });
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code, output()).toBe(0);
