@@ -6,7 +6,7 @@ import type { Logger } from '../../util/logger.ts';
 import { TerminalError } from '../errors.ts';
 import type {
   CloudImage, CloudProvider, CreateServerSpec, CreateStateMachine, DeleteStateMachine, FlavorInfo,
-  FloatingIpInfo, PortInfo, QuotaLimits, ServerInfo, UploadImageSpec,
+  FloatingIpInfo, PortInfo, QuotaLimits, ServerInfo, UploadImageSpec, VolumeInfo,
 } from '../provider.ts';
 import type { AddressContext } from './addresses.ts';
 import { createCloudAgent } from './agent.ts';
@@ -20,6 +20,7 @@ import { uploadImageFile } from './image-upload.ts';
 import { NeutronClient, type NeutronFloatingIp, type NeutronNetwork } from './neutron.ts';
 import { NovaClient, type NovaServer } from './nova.ts';
 import { quotaFromLimits } from './quota-limits.ts';
+import { CinderClient } from './volume-limits.ts';
 import { toServerInfo } from './server-info.ts';
 import { OpenStackSession } from './session.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -57,6 +58,7 @@ export class OpenStackProvider implements CloudProvider {
   readonly nova: NovaClient;
   readonly glance: GlanceClient;
   readonly neutron: NeutronClient;
+  readonly cinder: CinderClient;
   private readonly region: string | null;
   private readonly serverCache: TtlCache<NovaServer[]>;
   private readonly flavorCache: TtlCache<FlavorInfo[]>;
@@ -81,6 +83,7 @@ export class OpenStackProvider implements CloudProvider {
     this.glance = new GlanceClient(session, options.clock);
     if (options.imagePollIntervalMs !== undefined) this.glance.pollIntervalMs = options.imagePollIntervalMs;
     this.neutron = new NeutronClient(session);
+    this.cinder = new CinderClient(session);
     const clock = options.clock;
     this.serverCache = new TtlCache(options.serverListTtlMs ?? 1000, clock, () => this.nova.listServers());
     this.flavorCache = new TtlCache(RESOURCE_TTL_MS, clock, async () =>
@@ -156,7 +159,12 @@ export class OpenStackProvider implements CloudProvider {
   }
 
   async quotaLimits(): Promise<QuotaLimits> {
-    return quotaFromLimits(await this.nova.limits());
+    const [compute, volume] = await Promise.all([this.nova.limits(), this.cinder.limits()]);
+    return quotaFromLimits(compute, volume);
+  }
+
+  async listVolumes(): Promise<VolumeInfo[]> {
+    return this.cinder.listVolumes();
   }
 
   async listFlavors(): Promise<FlavorInfo[]> {
