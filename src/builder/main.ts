@@ -12,7 +12,7 @@ import type { CloudsConfig, NodepoolConfig, ProviderConfig } from '../config/mod
 import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { CloudProvider } from '../cloud/provider.ts';
 import { ZkStore } from '../store/zk-store.ts';
-import { createMetrics, statsdTargetFromEnv } from '../stats/metrics.ts';
+import { createMetrics, statsdTargetFromEnv, type Metrics } from '../stats/metrics.ts';
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseBuilderArgs, type BuilderArgs } from '../util/daemon-args.ts';
@@ -29,13 +29,13 @@ async function load(opts: CliOptions): Promise<NodepoolConfig> {
   return config;
 }
 
-function makeProviderFactory(logger: Logger): (p: ProviderConfig) => CloudProvider {
+function makeProviderFactory(logger: Logger, metrics: Metrics): (p: ProviderConfig) => CloudProvider {
   return (p) => {
     // clouds.yaml is read whenever a provider is (re)created, so a reload sees its changes.
     const clouds: CloudsConfig = loadClouds({ env: process.env, home: process.env.HOME ?? homedir(), cwd: process.cwd() });
     const cloud = clouds.clouds[p.cloud];
     if (!cloud) throw new Error(`provider ${p.name}: cloud ${p.cloud} is not in clouds.yaml`);
-    return new OpenStackProvider(p, cloud, { clock: systemClock, logger });
+    return new OpenStackProvider(p, cloud, { clock: systemClock, logger, metrics });
   };
 }
 
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   const mode: BuilderMode = opts.buildOnly ? 'build-only' : opts.uploadOnly ? 'upload-only' : 'all';
   const builder = new NodepoolBuilder({
     config, store, clock: systemClock, logger, mode, metrics,
-    providerFactory: makeProviderFactory(logger),
+    providerFactory: makeProviderFactory(logger, metrics),
     ...intervalOverrides(),
   });
   await builder.start();

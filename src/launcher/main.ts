@@ -12,7 +12,7 @@ import type { NodepoolConfig } from '../config/model.ts';
 import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { CloudProvider } from '../cloud/provider.ts';
 import { ZkStore } from '../store/zk-store.ts';
-import { createMetrics, statsdTargetFromEnv } from '../stats/metrics.ts';
+import { createMetrics, statsdTargetFromEnv, type Metrics } from '../stats/metrics.ts';
 import { startWebApp, type WebApp } from '../web/app.ts';
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
@@ -39,7 +39,7 @@ function serverListTtlMs(): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name: string) => Promise<CloudProvider> {
+function providerFactory(getConfig: () => NodepoolConfig, logger: Logger, metrics: Metrics): (name: string) => Promise<CloudProvider> {
   return async (name) => {
     const p = getConfig().providers.find((x) => x.name === name);
     if (!p) throw new Error(`provider ${name} is not configured`);
@@ -47,7 +47,7 @@ function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name
     const clouds = loadClouds({ env: process.env, home: process.env.HOME ?? homedir(), cwd: process.cwd() });
     const cloud = clouds.clouds[p.cloud];
     if (!cloud) throw new Error(`provider ${p.name}: cloud ${p.cloud} is not in clouds.yaml`);
-    const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: serverListTtlMs() });
+    const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: serverListTtlMs(), metrics });
     await provider.start();
     return provider;
   };
@@ -86,7 +86,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const getConfig = () => config;
-  const makeProvider = providerFactory(getConfig, logger);
+  const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
+  const makeProvider = providerFactory(getConfig, logger, metrics);
   const providers = new Map<string, CloudProvider>();
   for (const p of config.providers) {
     try {
@@ -104,8 +105,6 @@ async function main(): Promise<number> {
     logger,
   });
   const store = new ZkStore(client, { logger, clock: systemClock });
-  const statsd = statsdTargetFromEnv(process.env);
-  const metrics = await createMetrics({ statsd: statsd ?? undefined, logger });
   launcher = new Launcher({
     deps: { store, getConfig, providers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
     connection: client, providerFactory: makeProvider,

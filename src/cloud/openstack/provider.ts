@@ -21,6 +21,8 @@ import { NeutronClient, type NeutronFloatingIp, type NeutronNetwork } from './ne
 import { NovaClient, type NovaServer } from './nova.ts';
 import { quotaFromLimits } from './quota-limits.ts';
 import { CinderClient } from './volume-limits.ts';
+import type { Metrics } from '../../stats/metrics.ts';
+import { reportApiCall } from '../../stats/api-call-metrics.ts';
 import { toServerInfo } from './server-info.ts';
 import { OpenStackSession } from './session.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -41,6 +43,8 @@ export interface OpenStackProviderOptions {
   imagePollIntervalMs?: number;
   /** Per-call timeout of ordinary API calls (default 60 s; uploads use image-upload-timeout). */
   requestTimeoutMs?: number;
+  /** Receives upstream's nodepool.task.<provider>.* API call timers. */
+  metrics?: Metrics;
 }
 
 /** Flavors, networks and images change rarely; a 400 from Nova clears them early. */
@@ -74,7 +78,8 @@ export class OpenStackProvider implements CloudProvider {
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createCloudAgent(cloud);
     this.region = config.regionName ?? cloud.regionName ?? null;
-    const http = new HttpCore({ dispatcher: this.dispatcher, clock: options.httpClock ?? options.clock, logger: this.logger, rateSeconds: config.rate, defaultTimeoutMs: options.requestTimeoutMs });
+    const http = new HttpCore({ dispatcher: this.dispatcher, clock: options.httpClock ?? options.clock, logger: this.logger, rateSeconds: config.rate, defaultTimeoutMs: options.requestTimeoutMs,
+      onCall: options.metrics ? (call) => reportApiCall(options.metrics!, config.name, call) : undefined });
     this.auth = new KeystoneAuth(http, cloud.auth, options.clock, this.logger);
     const session = new OpenStackSession({
       http, auth: this.auth, interface: cloud.interface, region: this.region, computeApiVersion: cloud.computeApiVersion,
