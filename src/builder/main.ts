@@ -16,6 +16,7 @@ import { createMetrics, statsdTargetFromEnv, type Metrics } from '../stats/metri
 import { systemClock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import { parseBuilderArgs, type BuilderArgs } from '../util/daemon-args.ts';
+import { parseListen, startMetricsEndpoint } from '../web/metrics-endpoint.ts';
 import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { connectZkClient } from '../zk/client.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
@@ -88,6 +89,8 @@ async function main(): Promise<number> {
   }
   const store = new ZkStore(client, { logger, clock: systemClock });
   const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
+  const listen = opts.metricsListen ? parseListen(opts.metricsListen) : null;
+  const metricsEndpoint = listen ? await startMetricsEndpoint({ ...listen, metrics, logger }) : null;
   const mode: BuilderMode = opts.buildOnly ? 'build-only' : opts.uploadOnly ? 'upload-only' : 'all';
   const builder = new NodepoolBuilder({
     config, store, clock: systemClock, logger, mode, metrics,
@@ -120,7 +123,7 @@ async function main(): Promise<number> {
 
   return runUntilStopped({
     logger,
-    shutdownSteps: [() => watcher.close(), () => builder.stop(), () => metrics.close(), () => client.close()],
+    shutdownSteps: [() => watcher.close(), () => builder.stop(), async () => metricsEndpoint?.close(), () => metrics.close(), () => client.close()],
     onReload: () => void reload(),
   });
 }

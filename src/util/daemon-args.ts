@@ -25,6 +25,8 @@ export interface BuilderArgs extends DaemonArgs {
   uploadOnly: boolean;
   buildWorkers: number;
   uploadWorkers: number;
+  /** Beyond upstream: serve Prometheus /metrics on [HOST:]PORT. */
+  metricsListen?: string;
 }
 
 export function packageVersion(): string {
@@ -95,6 +97,11 @@ export function parseBuilderArgs(argv: string[]): Parsed<BuilderArgs> {
     .option('--build-workers <n>', 'build workers (upstream default 1)', positiveInt, 1)
     .option('--upload-workers <n>', 'upload workers (upstream default 4)', positiveInt, 4)
     .option('--build-only', 'only build images (no uploads)', false)
-    .option('--upload-only', 'only upload images (no builds)', false);
-  return run<BuilderArgs>(program, argv, (o) => (o.buildOnly && o.uploadOnly ? '--build-only and --upload-only exclude each other' : null));
+    .option('--upload-only', 'only upload images (no builds)', false)
+    .option('--metrics-listen <[host:]port>', 'serve Prometheus /metrics here (not in upstream; host defaults to 127.0.0.1)');
+  return run<BuilderArgs>(program, argv, (o) => {
+    if (o.buildOnly && o.uploadOnly) return '--build-only and --upload-only exclude each other';
+    if (o.metricsListen !== undefined && !/^(?:(?:\[[^\]]+\]|[^:]+):)?\d{1,5}$/.test(o.metricsListen)) return `--metrics-listen takes PORT or HOST:PORT, got "${o.metricsListen}"`;
+    return null;
+  });
 }
