@@ -172,6 +172,18 @@ async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, workers: 
       if (label.consoleLog) await logConsole(deps, ctx, node, server);
       throw new StepError('error.keyscan', `host key scan of ${host}:${node.connection_port} failed: ${String(err)}`, { cause: err });
     }
+  } else if (hostKeyChecking) {
+    // Upstream scans other connection types (winrm, ...) without gathering keys: the port must
+    // still answer within boot-timeout.
+    if (!host) throw new StepError('error.ipadd', 'server has no address to connect to');
+    try {
+      await waitForPort(host, node.connection_port, bootTimeoutMs, deps.clock, p.signal);
+    } catch (err) {
+      if (p.signal.aborted) throw err;
+      if (label.consoleLog) await logConsole(deps, ctx, node, server);
+      throw new StepError('error.keyscan', `${node.connection_type} port ${host}:${node.connection_port} did not answer: ${String(err)}`, { cause: err });
+    }
+    node.host_keys = [];
   }
   const config = deps.getConfig();
   const readyScript = label.readyScript ?? config.labels.find((l) => l.name === label.name)?.readyScript ?? null;
