@@ -1,10 +1,10 @@
-// nodepool-builder -c nodepool.yaml [-s secure.yaml] [--build-only|--upload-only]
+// nodepool-builder [-c nodepool.yaml] [-s secure.yaml] [-d] [-f] [-p pidfile] [-l logging.conf]
+//   [--build-workers N] [--upload-workers N] [--build-only|--upload-only] (see src/util/daemon-args.ts)
 // SIGTERM/SIGINT: graceful stop (builds killed and recorded failed, locks released, exit 0).
 // SIGHUP (and a changed config file): reload.
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { Command } from 'commander';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { loadClouds } from '../config/clouds/load-clouds.ts';
@@ -14,39 +14,17 @@ import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { CloudProvider } from '../cloud/provider.ts';
 import { connectFromConfig, describeZkServers } from '../store/connect.ts';
 import { ZkStore } from '../store/zk-store.ts';
-import { createMetrics, statsdTargetFromEnv, type NodepoolMetrics } from '../stats/metrics.ts';
+import { createMetrics, statsdTargetFromEnv, type Metrics, type NodepoolMetrics } from '../stats/metrics.ts';
 import { systemClock } from '../util/clock.ts';
-import { createLogger, type Logger } from '../util/logger.ts';
+import type { Logger } from '../util/logger.ts';
 import type { ZooKeeperClient } from '../zk/client.ts';
+import { parseBuilderArgs, type BuilderArgs } from '../util/daemon-args.ts';
+import { parseListen, startMetricsEndpoint } from '../web/metrics-endpoint.ts';
+import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, installDaemonSignals, startThenRun } from '../util/daemon-lifecycle.ts';
 
-interface CliOptions {
-  config: string;
-  secure?: string;
-  buildOnly?: boolean;
-  uploadOnly?: boolean;
-  debug?: boolean;
-  pidfile?: string;
-}
-
-function parseArgs(argv: string[]): CliOptions {
-  const program = new Command('nodepool-builder')
-    .description('Builds diskimages with diskimage-builder and uploads them to the providers')
-    .option('-c, --config <file>', 'nodepool.yaml', '/etc/nodepool/nodepool.yaml')
-    .option('-s, --secure <file>', 'secure file (ZooKeeper credentials, diskimage env-vars)')
-    .option('--build-only', 'only build images (no uploads)')
-    .option('--upload-only', 'only upload images (no builds)')
-    // Upstream's daemon flags, so existing unit files and scripts keep working. We never fork.
-    .option('-d, --debug', 'debug logging (upstream: also stay in the foreground)')
-    .option('-f, --foreground', 'stay in the foreground (always the case)')
-    .option('-p, --pidfile <file>', 'write the process id to this file')
-    .allowExcessArguments(false);
-  program.parse(argv);
-  const opts = program.opts<CliOptions>();
-  if (opts.buildOnly && opts.uploadOnly) program.error('--build-only and --upload-only exclude each other');
-  return opts;
-}
+type CliOptions = BuilderArgs;
 
 async function load(opts: CliOptions): Promise<NodepoolConfig> {
   const { config, warnings } = await loadConfig(opts.config, { secure: opts.secure, env: process.env });
@@ -65,11 +43,11 @@ function cloudFingerprint(p: ProviderConfig): string {
   return createHash('sha256').update(JSON.stringify(readClouds().clouds[p.cloud] ?? null)).digest('hex');
 }
 
-function makeProviderFactory(logger: Logger): (p: ProviderConfig) => CloudProvider {
+function makeProviderFactory(logger: Logger, metrics: Metrics): (p: ProviderConfig) => CloudProvider {
   return (p) => {
     const cloud = readClouds().clouds[p.cloud];
     if (!cloud) throw new Error(`provider ${p.name}: cloud ${p.cloud} is not in clouds.yaml`);
-    return new OpenStackProvider(p, cloud, { clock: systemClock, logger });
+    return new OpenStackProvider(p, cloud, { clock: systemClock, logger, metrics });
   };
 }
 
@@ -79,13 +57,24 @@ interface DaemonParts {
   metrics: NodepoolMetrics | null;
   builder: NodepoolBuilder | null;
   watcher: ConfigWatcher | null;
+  metricsEndpoint: { close(): Promise<void> } | null;
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(process.argv);
-  const logger = createLogger('nodepool-builder', opts.debug ? { level: 'debug' } : {});
+  const parsed = parseBuilderArgs(process.argv);
+  if (parsed.kind === 'exit') return parsed.code;
+  const opts = parsed.args;
+  const logging = openDaemonLogger('nodepool-builder', opts);
+  if (!logging) return 1;
+  const { logger, warnings: logWarnings } = logging;
+  for (const w of logWarnings) logger.warn(w);
+  if (opts.buildWorkers !== 1 || opts.uploadWorkers !== 4) {
+    // Accepted so upstream's command lines work; our loops run one build at a time and one
+    // upload per provider at a time.
+    logger.info({ buildWorkers: opts.buildWorkers, uploadWorkers: opts.uploadWorkers }, 'worker counts accepted; builds run one at a time and uploads one per provider at a time');
+  }
   if (opts.pidfile) writeFileSync(opts.pidfile, `${process.pid}\n`);
-  const parts: DaemonParts = { client: null, metrics: null, builder: null, watcher: null };
+  const parts: DaemonParts = { client: null, metrics: null, builder: null, watcher: null, metricsEndpoint: null };
   const reload = async (next?: NodepoolConfig) => {
     if (!parts.builder) return;
     try {
@@ -99,7 +88,7 @@ async function main(): Promise<number> {
     logger,
     shutdownSteps: [
       async () => parts.watcher?.close(), async () => parts.builder?.stop(),
-      async () => parts.metrics?.close(), async () => parts.client?.close(),
+      async () => parts.metricsEndpoint?.close(), async () => parts.metrics?.close(), async () => parts.client?.close(),
     ],
     onReload: () => void reload(),
   });
@@ -140,10 +129,13 @@ async function startBuilder(opts: CliOptions, logger: Logger, parts: DaemonParts
   const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
   parts.metrics = metrics;
   if (stopping()) return null;
+  const listen = opts.metricsListen ? parseListen(opts.metricsListen) : null;
+  const metricsEndpoint = listen ? await startMetricsEndpoint({ ...listen, metrics, logger }) : null;
+  parts.metricsEndpoint = metricsEndpoint;
   const mode: BuilderMode = opts.buildOnly ? 'build-only' : opts.uploadOnly ? 'upload-only' : 'all';
   const builder = new NodepoolBuilder({
     config, store, clock: systemClock, logger, mode, metrics,
-    providerFactory: makeProviderFactory(logger),
+    providerFactory: makeProviderFactory(logger, metrics),
     providerSourceFingerprint: cloudFingerprint,
     ...intervalOverrides(),
   });

@@ -7,7 +7,7 @@ import type { NodepoolConfig, ProviderConfig } from '../config/model.ts';
 import type { BuilderComponent } from '../model/types.ts';
 import type { ComponentRegistration, Store } from '../store/types.ts';
 import type { Metrics } from '../stats/metrics.ts';
-import { reportBuild, reportUpload } from '../stats/builder-metrics.ts';
+import { reportBuild, reportBuildRequests, reportBuildState, reportUpload, reportUploadState } from '../stats/builder-metrics.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { BuilderContext, BuilderView } from './builder-context.ts';
@@ -111,6 +111,11 @@ export class NodepoolBuilder {
       }
       this.onBuildFinished?.(o);
     };
+    const metrics = opts.metrics;
+    if (metrics) {
+      this.buildWorker.onImageState = (image, state) => reportBuildState(metrics, this.ctx.hostname, image, state);
+      this.buildWorker.onBuildRequests = (perImage) => reportBuildRequests(metrics, perImage);
+    }
     this.janitor = new Janitor(this.ctx, { intervalMs: opts.cleanupIntervalMs });
   }
 
@@ -211,6 +216,8 @@ export class NodepoolBuilder {
       const uploader = new ProviderUploader(this.ctx, pc.name, {
         intervalMs: this.opts.uploadIntervalMs, retryBaseMs: this.opts.uploadRetryBaseMs, retryCapMs: this.opts.uploadRetryCapMs,
       });
+      const metrics = this.opts.metrics;
+      if (metrics) uploader.onUploadState = (image, state) => reportUploadState(metrics, this.ctx.hostname, image, pc.name, state);
       uploader.onUploadFinished = (o) => {
         if (o.state === 'ready' && this.opts.metrics) reportUpload(this.opts.metrics, o.image, o.provider, o.durationMs);
         this.onUploadFinished?.(o);

@@ -40,6 +40,8 @@ export class ProviderUploader {
   private readonly failures = new Map<string, UploadFailureRecord>();
   private readonly sweeper: HalfMadeImageSweeper;
   onUploadFinished: ((o: UploadOutcome) => void) | null = null;
+  /** Per image after each look: idle, uploading or paused (the upload.state gauge). */
+  onUploadState: ((image: string, state: 'idle' | 'uploading' | 'paused') => void) | null = null;
 
   constructor(ctx: BuilderContext, providerName: string, opts: UploaderOptions = {}) {
     this.ctx = ctx;
@@ -82,9 +84,14 @@ export class ProviderUploader {
   private async checkImage(pc: ProviderConfig, pdi: ProviderDiskImageConfig, provider: CloudProvider, signal: AbortSignal): Promise<number> {
     const { store, clock } = this.ctx;
     const { config, imagesDir } = this.ctx.view();
-    if (pdi.pause) return 0;
     const diskimage = config.diskimages.find((d) => d.name === pdi.name);
     if (!diskimage) return 0;
+    if (pdi.pause || diskimage.pause) {
+      this.onUploadState?.(pdi.name, 'paused');
+      if (pdi.pause) return 0;
+    } else {
+      this.onUploadState?.(pdi.name, 'idle');
+    }
     const format = provider.imageFormat();
     const build = newestReadyBuild(await store.listBuilds(pdi.name));
     // Only the builder holding the files uploads them.
@@ -95,7 +102,12 @@ export class ProviderUploader {
     if (!forced && uploads.some((u) => u.state === 'ready')) return 0;
     const wait = uploadWaitMs(this.failures.get(pdi.name), build.id, clock.now(), forced);
     if (wait > 0) return wait;
-    await this.upload(pc, pdi, diskimage, provider, build, format, forced, signal);
+    this.onUploadState?.(pdi.name, 'uploading');
+    try {
+      await this.upload(pc, pdi, diskimage, provider, build, format, forced, signal);
+    } finally {
+      this.onUploadState?.(pdi.name, 'idle');
+    }
     return 0;
   }
 

@@ -21,6 +21,7 @@ import { MinReadyWorker } from './min-ready.ts';
 import { CronRunner } from './crons.ts';
 import { poolKey } from './launcher-id.ts';
 import { reportLauncherStats } from './stats-reporter.ts';
+import { reportZkStats } from './zk-stats.ts';
 
 /** Upstream's StatsWorker interval. */
 const STATS_INTERVAL_MS = 5000;
@@ -131,6 +132,9 @@ export class Launcher {
   private reportStats(): void {
     try {
       if (this.shared) reportLauncherStats(this.shared, [...this.pools.values()]);
+      if (this.shared && this.deps.metrics) {
+        reportZkStats(this.deps.metrics, this.deps.hostname, this.opts.connection, { node: this.shared.nodeCache, request: this.shared.requestCache });
+      }
     } catch (err) {
       this.deps.logger.warn({ err: String(err) }, 'stats report failed');
     }

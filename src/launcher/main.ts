@@ -1,8 +1,9 @@
-// nodepool-launcher -c nodepool.yaml [-s secure.yaml] [--debug] [--no-webapp]
+// nodepool-launcher [-c nodepool.yaml] [-s secure.yaml] [-d] [-f] [-p pidfile] [-l logging.conf] [--no-webapp]
+// (upstream's command line; see src/util/daemon-args.ts)
 // SIGTERM/SIGINT: stop taking work, hand back in-flight requests, release locks, exit 0.
 // SIGHUP (and a changed config file): reload; an invalid new config is logged and the old kept.
 import { homedir, hostname as osHostname } from 'node:os';
-import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { loadClouds } from '../config/clouds/load-clouds.ts';
@@ -11,30 +12,20 @@ import type { NodepoolConfig } from '../config/model.ts';
 import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { CloudProvider } from '../cloud/provider.ts';
 import { ZkStore } from '../store/zk-store.ts';
-import { createMetrics, statsdTargetFromEnv } from '../stats/metrics.ts';
+import { createMetrics, statsdTargetFromEnv, type Metrics } from '../stats/metrics.ts';
 import { startWebApp, type WebApp } from '../web/app.ts';
 import { systemClock } from '../util/clock.ts';
-import { createLogger, type Logger } from '../util/logger.ts';
+import type { Logger } from '../util/logger.ts';
+import { parseLauncherArgs, type LauncherArgs } from '../util/daemon-args.ts';
+import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { connectZkClient } from '../zk/client.ts';
 import { Launcher } from './launcher.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
 
-interface CliOptions { config: string; secure?: string; debug?: boolean; webapp: boolean }
+type CliOptions = LauncherArgs;
 
 /** A graceful stop that takes longer than this is reported and the process exits 1. */
 const STOP_DEADLINE_MS = 60_000;
-
-function parseArgs(argv: string[]): CliOptions {
-  return new Command('nodepool-launcher')
-    .description('Serves node requests from ZooKeeper by launching and deleting cloud servers')
-    .option('-c, --config <file>', 'nodepool.yaml', '/etc/nodepool/nodepool.yaml')
-    .option('-s, --secure <file>', 'secure file (ZooKeeper credentials)')
-    .option('--debug', 'debug logging')
-    .option('--no-webapp', 'do not serve the status web app')
-    .allowExcessArguments(false)
-    .parse(argv)
-    .opts<CliOptions>();
-}
 
 async function load(opts: CliOptions): Promise<NodepoolConfig> {
   const { config, warnings } = await loadConfig(opts.config, { secure: opts.secure, env: process.env });
@@ -48,7 +39,7 @@ function serverListTtlMs(): number | undefined {
   return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
 }
 
-function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name: string) => Promise<CloudProvider> {
+function providerFactory(getConfig: () => NodepoolConfig, logger: Logger, metrics: Metrics): (name: string) => Promise<CloudProvider> {
   return async (name) => {
     const p = getConfig().providers.find((x) => x.name === name);
     if (!p) throw new Error(`provider ${name} is not configured`);
@@ -56,15 +47,21 @@ function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name
     const clouds = loadClouds({ env: process.env, home: process.env.HOME ?? homedir(), cwd: process.cwd() });
     const cloud = clouds.clouds[p.cloud];
     if (!cloud) throw new Error(`provider ${p.name}: cloud ${p.cloud} is not in clouds.yaml`);
-    const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: serverListTtlMs() });
+    const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: serverListTtlMs(), metrics });
     await provider.start();
     return provider;
   };
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(process.argv);
-  const logger = createLogger('nodepool-launcher', { level: opts.debug ? 'debug' : undefined });
+  const parsed = parseLauncherArgs(process.argv);
+  if (parsed.kind === 'exit') return parsed.code;
+  const opts = parsed.args;
+  const logging = openDaemonLogger('nodepool-launcher', opts);
+  if (!logging) return 1;
+  const { logger, warnings: logWarnings } = logging;
+  for (const w of logWarnings) logger.warn(w);
+  if (opts.pidfile) writeFileSync(opts.pidfile, `${process.pid}\n`);
   let config: NodepoolConfig;
   try {
     config = await load(opts);
@@ -89,7 +86,8 @@ async function main(): Promise<number> {
     return 1;
   }
   const getConfig = () => config;
-  const makeProvider = providerFactory(getConfig, logger);
+  const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
+  const makeProvider = providerFactory(getConfig, logger, metrics);
   const providers = new Map<string, CloudProvider>();
   for (const p of config.providers) {
     try {
@@ -107,8 +105,6 @@ async function main(): Promise<number> {
     logger,
   });
   const store = new ZkStore(client, { logger, clock: systemClock });
-  const statsd = statsdTargetFromEnv(process.env);
-  const metrics = await createMetrics({ statsd: statsd ?? undefined, logger });
   launcher = new Launcher({
     deps: { store, getConfig, providers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
     connection: client, providerFactory: makeProvider,

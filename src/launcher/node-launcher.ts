@@ -5,7 +5,7 @@
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { PoolConfig, PoolLabelConfig, ProviderConfig } from '../config/model.ts';
 import type { ServerInfo } from '../cloud/provider.ts';
-import { QuotaError, CloudTimeoutError } from '../cloud/errors.ts';
+import { QuotaError } from '../cloud/errors.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { ProviderContext } from './provider-context.ts';
@@ -14,6 +14,7 @@ import { createServerSpec, serverName, type ImageChoice } from './node-spec.ts';
 import { driveCreate, deleteServerAndWait, waitForActive } from './state-machines.ts';
 import { waitForPort } from './port-probe.ts';
 import { recordLaunch } from './launch-metrics.ts';
+import { launchResultOf } from './launch-result.ts';
 import type { LaunchResult } from '../stats/launcher-metrics.ts';
 
 export type LaunchOutcome = 'ready' | 'aborted' | 'failed';
@@ -64,7 +65,11 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
       log.info({ externalId, attempt, ms: deps.clock.now() - started }, 'node ready');
       return 'ready';
     } catch (err) {
-      if (p.signal.aborted) throw err;
+      if (p.signal.aborted) {
+        // The node lock went with the ZooKeeper session: upstream counts that as error.zksession.
+        if (p.lock.lostSignal.aborted) recordLaunch(deps, node, 'error.zksession', deps.clock.now() - started);
+        throw err;
+      }
       if (err instanceof QuotaError) {
         log.info({ err: err.message }, 'quota fault from the cloud; node aborted, will relaunch');
         ctx.invalidateQuota();
@@ -74,7 +79,7 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, worke
         recordLaunch(deps, node, 'error.quota', deps.clock.now() - started);
         return 'aborted';
       }
-      const result: LaunchResult = err instanceof StepError ? err.result : err instanceof CloudTimeoutError ? 'error.servercreatetimeout' : 'error.unknown';
+      const result: LaunchResult = launchResultOf(err);
       log.warn({ attempt, retries, err: String(err), externalId }, 'launch attempt failed');
       if (attempt >= retries) {
         if (externalId) node.external_id = externalId;
@@ -167,6 +172,18 @@ async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, workers: 
       if (label.consoleLog) await logConsole(deps, ctx, node, server);
       throw new StepError('error.keyscan', `host key scan of ${host}:${node.connection_port} failed: ${String(err)}`, { cause: err });
     }
+  } else if (hostKeyChecking) {
+    // Upstream scans other connection types (winrm, ...) without gathering keys: the port must
+    // still answer within boot-timeout.
+    if (!host) throw new StepError('error.ipadd', 'server has no address to connect to');
+    try {
+      await waitForPort(host, node.connection_port, bootTimeoutMs, deps.clock, p.signal);
+    } catch (err) {
+      if (p.signal.aborted) throw err;
+      if (label.consoleLog) await logConsole(deps, ctx, node, server);
+      throw new StepError('error.keyscan', `${node.connection_type} port ${host}:${node.connection_port} did not answer: ${String(err)}`, { cause: err });
+    }
+    node.host_keys = [];
   }
   const config = deps.getConfig();
   const readyScript = label.readyScript ?? config.labels.find((l) => l.name === label.name)?.readyScript ?? null;

@@ -104,7 +104,7 @@ export class PoolWorker {
     if (!cfg) return;
     const ctx = this.runtime.providerCtx;
     await Promise.all(cfg.pool.labels.map((label) => ctx.labelResources(label)));
-    await ctx.cloudLimits(cfg.pool);
+    await ctx.prepareQuota(cfg.pool);
   }
 
   schedulePass(): void {
@@ -157,7 +157,7 @@ export class PoolWorker {
       supportedLabels: new Set(cfg.pool.labels.map((l) => l.name)), registeredPools,
       paused: this.pausedHandlers.size > 0, activeLaunches: ctx.activeLaunches, maxConcurrency: cfg.provider.maxConcurrency,
       tenantLimits: config.tenantResourceLimits, tenantUsage, active: new Set(this.handlers.keys()),
-      pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool),
+      pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool), unmanaged: ctx.cachedUnmanaged(cfg.pool),
     };
   }
 

@@ -42,6 +42,11 @@ export class ZkRecordCache<T> implements RecordCache<T> {
     return this.records.get(id);
   }
 
+  /** Changes seen but not applied yet (their data is being read), for the zk cache gauges. */
+  pendingReads(): number {
+    return this.tree.pendingReads;
+  }
+
   values(): T[] {
     return [...this.records.values()];
   }

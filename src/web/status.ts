@@ -109,8 +109,9 @@ export function dibImageList(builds: readonly ImageBuild[], pausedImages: Readon
       id: `${b.image}-${b.id}`,
       image: b.image,
       builder: b.builder,
-      // Upstream keeps formats as the comma string it stores; the JSON shows it that way too.
-      formats: b.formats.length ? b.formats.join(',') : null,
+      // Upstream's JSON gives the build's formats as a list (the text table joins it with ",");
+      // sorted, so the answer does not depend on the order a builder wrote them in.
+      formats: [...b.formats].sort(),
       state: pausedImages.has(b.image) ? 'paused' : b.state,
       age: Math.trunc(b.state_time),
     })),

@@ -81,6 +81,11 @@ export class ZkSession extends EventEmitter {
   private lastError: Error | undefined;
   private closing: Promise<void> | undefined;
 
+  /** Requests sent and awaiting a reply plus those waiting for a connection (a stats gauge). */
+  get queuedRequests(): number {
+    return this.pending.length + this.waiting.length;
+  }
+
   constructor(options: ZkClientOptions) {
     super();
     this.setMaxListeners(0); // every held lock listens for 'lost'

@@ -85,6 +85,11 @@ export class TreeCache extends EventEmitter {
     this.ready.catch(() => undefined); // callers see the error through `ready`
   }
 
+  /** Watch events whose data reads have not come back yet (a stats gauge). */
+  get pendingReads(): number {
+    return this.readsInFlight;
+  }
+
   get(path: string): CachedNode | undefined {
     return this.nodes.get(path);
   }

@@ -55,6 +55,8 @@ export interface HttpCoreOptions {
   /** Nodepool `rate`: seconds between calls (0 = unlimited). */
   rateSeconds?: number;
   defaultTimeoutMs?: number;
+  /** Told about every attempt (status null: no response), for the nodepool.task.* timers. */
+  onCall?: (call: { service: string; method: string; url: string; status: number | null; ms: number }) => void;
 }
 
 export class HttpCore {
@@ -63,8 +65,10 @@ export class HttpCore {
   private readonly logger: Logger;
   private readonly limiter: RateLimiter;
   private readonly defaultTimeoutMs: number;
+  private readonly onCall: HttpCoreOptions['onCall'];
 
   constructor(options: HttpCoreOptions) {
+    this.onCall = options.onCall;
     this.dispatcher = options.dispatcher;
     this.clock = options.clock;
     this.logger = options.logger;
@@ -115,6 +119,7 @@ export class HttpCore {
           headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         });
       } catch (err) {
+        this.tell(req, method, null, started);
         throw this.transportError(err, details, timeout.signal.aborted, req.signal, timeoutMs);
       }
       const requestId = requestIdOf(res.headers);
@@ -126,13 +131,23 @@ export class HttpCore {
       } catch (err) {
         throw this.transportError(err, details, timeout.signal.aborted, req.signal, timeoutMs);
       }
-      const ms = Math.round(performance.now() - started);
+      const ms = this.tell(req, method, res.statusCode, started);
       this.logger.debug({ service: req.service, method, path: pathOf(req.url), status: res.statusCode, ms, requestId }, 'openstack call');
       if (res.statusCode >= 400) throw this.statusError(res.statusCode, res.headers, text, details);
       return { status: res.statusCode, headers: res.headers, body: parseBody(text), requestId };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private tell(req: HttpRequest, method: string, status: number | null, started: number): number {
+    const ms = Math.round(performance.now() - started);
+    try {
+      this.onCall?.({ service: req.service, method, url: stripQuery(req.url), status, ms });
+    } catch {
+      // A metrics failure never fails a cloud call.
+    }
+    return ms;
   }
 
   private statusError(status: number, headers: HttpResponse['headers'], text: string, details: CloudErrorDetails): CloudError {

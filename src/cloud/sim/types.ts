@@ -17,7 +17,13 @@ export interface SimQuotas {
   cores: number;
   /** MiB */
   ram: number;
+  /** Cinder: number of volumes and their total size (GiB); -1 = unlimited. */
+  volumes: number;
+  gigabytes: number;
 }
+
+/** What Nova counts (Cinder's volumes are derived from the servers' boot volumes). */
+export type ComputeUsage = Pick<SimQuotas, 'instances' | 'cores' | 'ram'>;
 
 export interface SimUser {
   id: string;
