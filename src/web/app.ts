@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetricsExporter } from '../stats/metrics.ts';
-import { collectListing, type ListingName, type StatusStore } from './status-source.ts';
-import { renderStatusJson, renderStatusText } from './status.ts';
+import { collectListing, type ListingName, type StatusStore } from '../status/collect.ts';
+import { renderStatusJson, renderStatusText } from '../status/listings.ts';
 import { chooseFormat } from './negotiate.ts';
 import { ResponseCache } from './response-cache.ts';
 

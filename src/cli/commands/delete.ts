@@ -1,6 +1,6 @@
 // `nodepool delete ID [--now]`: lock the node (5 s); by default mark it deleting for the
 // launcher; with --now delete the server through the provider here and remove the record.
-import { collectNodeList } from '../../web/status-source.ts';
+import { collectNodeList } from '../../status/collect.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
 import { lockExistingNode } from './node-lock.ts';

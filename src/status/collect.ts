@@ -1,4 +1,4 @@
-// Reads what the status listings show from the store (the effectful half of status.ts).
+// Reads what the status listings show from the store (the effectful half of listings.ts).
 // Reads are issued concurrently in bounded windows: `nodepool list` over 10,000 nodes must be
 // one pipelined sweep, not 20,000 round trips in a row.
 import type { Store } from '../store/types.ts';
@@ -6,7 +6,7 @@ import type { ImageBuild, ImageUpload, Node } from '../model/types.ts';
 import {
   nodeList, imageList, dibImageList, requestList, imageStatus, labelList,
   type StatusTable, type ImageStatusInput,
-} from './status.ts';
+} from './listings.ts';
 
 /** The part of the store the listings read. */
 export type StatusStore = Pick<

@@ -2,7 +2,7 @@
 // functions from records to rows. A row's keys are the JSON keys; `columns` maps them to the
 // table headers. Ages stay raw epoch seconds in rows and are formatted only when drawn.
 import type { Node, NodeRequest, ImageBuild, ImageUpload, PoolComponent } from '../model/types.ts';
-import { renderTable, formatAge } from '../cli/table.ts';
+import { renderTable, formatAge } from './table.ts';
 
 export interface StatusColumn {
   readonly key: string;
