@@ -99,8 +99,8 @@ async function main(): Promise<number> {
     process.stderr.write(`nodepool-builder: cannot connect to ZooKeeper ${zk.map((s) => `${s.host}:${s.port}`).join(',')}: ${(err as Error).message}\n`);
     return 1;
   }
-  const store = new ZkStore(client, { logger, clock: systemClock });
   const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
+  const store = new ZkStore(client, { logger, clock: systemClock, metrics });
   const mode: BuilderMode = opts.buildOnly ? 'build-only' : opts.uploadOnly ? 'upload-only' : 'all';
   const builder = new NodepoolBuilder({
     config, store, clock: systemClock, logger, mode, metrics,

@@ -106,9 +106,9 @@ async function main(): Promise<number> {
     sessionTimeoutMs: Math.round(config.zookeeperTimeout * 1000),
     logger,
   });
-  const store = new ZkStore(client, { logger, clock: systemClock });
   const statsd = statsdTargetFromEnv(process.env);
   const metrics = await createMetrics({ statsd: statsd ?? undefined, logger });
+  const store = new ZkStore(client, { logger, clock: systemClock, metrics });
   launcher = new Launcher({
     deps: { store, getConfig, providers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
     connection: client, providerFactory: makeProvider,
