@@ -7,6 +7,7 @@ import { ZkStore } from '../../src/store/zk-store.ts';
 import { BULK_READ_BATCH_OPS } from '../../src/store/bulk-read.ts';
 import { CreateMode, type ZkClient } from '../../src/zk/types.ts';
 import type { LockHandle } from '../../src/zk/types.ts';
+import type { UnreadableRecord } from '../../src/store/unreadable-records.ts';
 import { fileZk, openStore, type StoreEnv } from './helpers.ts';
 
 /** The same real client, minus multiRead (as a ZkClient implementation without it would be). */
@@ -60,7 +61,7 @@ describe('bulk node listings (real ZooKeeper)', () => {
     const expected = await oneByOne(store);
     expect(expected).toHaveLength(COUNT);
     expect(expected.filter((r) => r[3])).toHaveLength(held.length);
-    const unreadable: { record: { path: string; state: string | null }; locked: boolean }[] = [];
+    const unreadable: { record: UnreadableRecord; locked: boolean }[] = [];
     const rows = await store.listNodesWithLockState(unreadable);
     expect(rows.map((r) => [r.node.id, r.node.state, r.node.version, r.locked])).toEqual(expected);
     // The undecodable node is left out of the rows and handed back on the side list, its unknown
