@@ -12,6 +12,7 @@ import {
 } from './cleanup-plan.ts';
 import { providersUsingImage } from './image-types.ts';
 import { findLeakedImages } from './leaked-images.ts';
+import { DEFAULT_IMAGE_REMOVAL_GRACE_SECONDS, removalGrace } from './removal-grace.ts';
 import { deleteFormatFiles, hasLocalImageFile, listLocalBuildFiles, removePath } from './local-files.ts';
 
 export interface JanitorOptions {
@@ -23,6 +24,8 @@ export class Janitor {
   private readonly opts: JanitorOptions;
   /** Per provider: image ids seen leaked on the previous pass. */
   private readonly leakSuspects = new Map<string, Set<string>>();
+  /** Diskimages and (image, provider) pairs missing from the config: since when (ms). */
+  private readonly missingSince = new Map<string, number>();
 
   constructor(ctx: BuilderContext, opts: JanitorOptions = {}) {
     this.ctx = ctx;
@@ -96,10 +99,11 @@ export class Janitor {
     const unreadable: UnreadableRecord[] = [];
     const data = await this.loadImage(image, unreadable);
     if (data.length === 0) return;
+    const { inConfig, providersListing } = this.withRemovalGrace(image, !!diskimage, new Set(listing.map((p) => p.name)), data);
     const buildInProgress = data.some((d) => d.build.state === 'building') ? await this.buildLockHeld(image) : false;
     const plan = planImageCleanup({
-      inConfig: !!diskimage,
-      providersListing: new Set(listing.map((p) => p.name)),
+      inConfig,
+      providersListing,
       builds: data,
       buildInProgress,
       liveUploads: await this.liveUploads(data),
@@ -133,6 +137,37 @@ export class Janitor {
         }
       }
     }
+  }
+
+  /**
+   * A diskimage or provider that left the config is treated as still there until it has stayed
+   * away for the grace period; the first pass that sees it gone logs what will go and when.
+   */
+  private withRemovalGrace(image: string, diskimageInConfig: boolean, listing: Set<string>, data: BuildWithUploads[]):
+    { inConfig: boolean; providersListing: Set<string> } {
+    const { config } = this.ctx.view();
+    const graceMs = (config.imageRemovalGrace ?? DEFAULT_IMAGE_REMOVAL_GRACE_SECONDS) * 1000;
+    const now = this.ctx.clock.now();
+    const uploads = data.flatMap((d) => d.uploads);
+    const image_ = removalGrace(this.missingSince, `diskimage:${image}`, diskimageInConfig, now, graceMs);
+    if (image_.newlyMissing && image_.waiting) {
+      this.ctx.logger.warn({
+        image, builds: data.map((d) => d.build.id), uploads: uploads.length, deleteAfter: new Date(image_.deleteAfterMs!).toISOString(),
+      }, 'diskimage is no longer in the config: its builds and uploads will be deleted after the grace period unless it comes back');
+    }
+    const providersListing = new Set(listing);
+    for (const provider of new Set(uploads.map((u) => u.provider))) {
+      const verdict = removalGrace(this.missingSince, `upload:${image}/${provider}`, listing.has(provider), now, graceMs);
+      if (!verdict.waiting) continue;
+      providersListing.add(provider);
+      if (verdict.newlyMissing) {
+        this.ctx.logger.warn({
+          image, provider, uploads: uploads.filter((u) => u.provider === provider).map((u) => `${u.build_id}/${u.id}`),
+          deleteAfter: new Date(verdict.deleteAfterMs!).toISOString(),
+        }, 'provider no longer lists this diskimage: its uploads will be deleted after the grace period unless it comes back');
+      }
+    }
+    return { inConfig: diskimageInConfig || image_.waiting, providersListing };
   }
 
   /** deleting (under the upload's lock) -> cloud delete -> znode delete. */

@@ -97,7 +97,7 @@ describe('janitor and unreadable records', { timeout: 240_000 }, () => {
     for (let pass = 0; pass < 3; pass++) await janitor.pass(new AbortController().signal);
 
     const inCloud = (await env.sims.get('sim-a')!.admin.state()).images.map((i) => i.id);
-    expect(inCloud.filter((id) => imageIds.includes(id)).sort()).toEqual([...imageIds].sort());
+    expect(inCloud.filter((id) => imageIds.includes(id as string)).sort()).toEqual([...imageIds].sort());
     expect(files.filter((f) => !existsSync(f))).toEqual([]);
     expect(await env.client.exists(foreignPath)).not.toBeNull();
     expect(env.store.unreadableRecords().map((r) => r.path).sort()).toEqual([
