@@ -125,8 +125,8 @@ async function startBuilder(opts: CliOptions, logger: Logger, parts: DaemonParts
     return 1;
   }
   parts.client = client;
-  const store = new ZkStore(client, { logger, clock: systemClock });
   const metrics = await createMetrics({ statsd: statsdTargetFromEnv(process.env), logger });
+  const store = new ZkStore(client, { logger, clock: systemClock, metrics });
   parts.metrics = metrics;
   if (stopping()) return null;
   const listen = opts.metricsListen ? parseListen(opts.metricsListen) : null;

@@ -152,6 +152,8 @@ export interface NodepoolConfig {
   imagesDir: string | null;
   buildLogDir: string;
   buildLogRetention: number;
+  /** Seconds a removed diskimage/provider waits before the janitor deletes its images (default 600). */
+  imageRemovalGrace?: number;
   maxHoldAge: number; // Infinity when unset
   tenantResourceLimits: TenantResourceLimit[];
   cron: { check: string; cleanup: string };

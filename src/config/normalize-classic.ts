@@ -89,6 +89,7 @@ export function normalizeClassic(raw: RawClassic, input: unknown, ctx: Normalize
     imagesDir: raw['images-dir'] ?? null,
     buildLogDir: '/var/log/nodepool/builds',
     buildLogRetention: 7,
+    imageRemovalGrace: 600,
     maxHoldAge: Infinity,
     tenantResourceLimits: [],
     cron,

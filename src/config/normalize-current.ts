@@ -56,6 +56,7 @@ export function normalizeCurrent(raw: RawCurrent, ctx: NormalizeContext): Nodepo
     imagesDir: raw['images-dir'] ?? null,
     buildLogDir: raw['build-log-dir'],
     buildLogRetention: raw['build-log-retention'],
+    imageRemovalGrace: raw['image-removal-grace'],
     // Upstream: absent, 0 or negative means nodes are held forever.
     maxHoldAge: raw['max-hold-age'] !== undefined && raw['max-hold-age'] > 0 ? raw['max-hold-age'] : Infinity,
     tenantResourceLimits: raw['tenant-resource-limits'].map((t) => {

@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     sessionTimeoutMs: Math.round(config.zookeeperTimeout * 1000),
     logger,
   });
-  const store = new ZkStore(client, { logger, clock: systemClock });
+  const store = new ZkStore(client, { logger, clock: systemClock, metrics });
   launcher = new Launcher({
     deps: { store, getConfig, providers, clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
     connection: client, providerFactory: makeProvider,

@@ -4,6 +4,9 @@ import type {
   RequestExplanation,
 } from '../model/types.ts';
 import type { LockHandle, LockOptions } from '../zk/types.ts';
+import type { UnreadableRecord } from './unreadable-records.ts';
+
+export type { UnreadableRecord, RecordKind } from './unreadable-records.ts';
 
 /** A Node before ZooKeeper has given it an id. */
 export type NewNode = Omit<Node, 'id' | 'version'>;
@@ -28,6 +31,8 @@ export interface RecordCache<T> {
   on(event: 'changed', listener: (id: string, record: T | undefined) => void): this;
   off(event: 'changed', listener: (id: string, record: T | undefined) => void): this;
   close(): Promise<void>;
+  /** Records present but unreadable (never in values()), for listings. */
+  unreadable?(): UnreadableRecord[];
 }
 
 /** The node cache also follows lock dirs. */
@@ -45,8 +50,8 @@ export interface Store {
   /** null when missing, empty, or undecodable (then logged once with path and reason). */
   getNode(id: string): Promise<Node | null>;
   listNodeIds(): Promise<string[]>;
-  /** Reads every node; unreadable ones are logged and skipped, never thrown. */
-  listNodes(): Promise<Node[]>;
+  /** Reads every node; unreadable ones are left out (and appended to `unreadable` when given), never thrown. */
+  listNodes(unreadable?: UnreadableRecord[]): Promise<Node[]>;
   /** Writes the node (keeping its `extra` keys); updates `node.version`. Sets state_time if the state changed is the caller's job. */
   storeNode(node: Node): Promise<void>;
   /** Sets state `deleted`, then removes the znode and its lock children; `lock` (held on this
@@ -64,7 +69,7 @@ export interface Store {
   forceUnlockNode(id: string): Promise<void>;
   nodeCache(): NodeRecordCache;
   /** listNodes() plus each node's lock state, read together in one pipelined pass (`nodepool list`). */
-  listNodesWithLockState(): Promise<{ node: Node; locked: boolean }[]>;
+  listNodesWithLockState(unreadable?: { record: UnreadableRecord; locked: boolean }[]): Promise<{ node: Node; locked: boolean }[]>;
   /** Lock state of many nodes in one pipelined pass (for listings); same test as nodeIsLocked. */
   nodesLocked(ids: readonly string[]): Promise<Map<string, boolean>>;
 
@@ -74,7 +79,9 @@ export interface Store {
   /** null when missing or undecodable (logged). */
   getRequest(id: string): Promise<NodeRequest | null>;
   listRequestIds(): Promise<string[]>;
-  listRequests(): Promise<NodeRequest[]>;
+  listRequests(unreadable?: UnreadableRecord[]): Promise<NodeRequest[]>;
+  /** True when the request znode exists, readable or not. */
+  requestExists?(id: string): Promise<boolean>;
   /** Versioned write when request.version is set; throws BadVersionError on a race. */
   storeRequest(request: NodeRequest): Promise<void>;
   deleteRequest(id: string): Promise<void>;
@@ -99,7 +106,9 @@ export interface Store {
   createBuild(build: Omit<ImageBuild, 'id' | 'version'> & { id?: string }): Promise<ImageBuild>;
   getBuild(image: string, buildId: string): Promise<ImageBuild | null>;
   /** Every build of the image, newest state_time first. */
-  listBuilds(image: string): Promise<ImageBuild[]>;
+  listBuilds(image: string, unreadable?: UnreadableRecord[]): Promise<ImageBuild[]>;
+  /** True when the build znode exists, readable or not. */
+  buildExists?(image: string, buildId: string): Promise<boolean>;
   storeBuild(build: ImageBuild): Promise<void>;
   /** Removes the build znode and everything below it; false (nothing deleted) while upload records remain, as upstream. */
   deleteBuild(image: string, buildId: string): Promise<boolean>;
@@ -108,8 +117,8 @@ export interface Store {
   lockUploads(image: string, buildId: string, provider: string, options?: LockOptions): Promise<LockHandle | null>;
   createUpload(upload: Omit<ImageUpload, 'id' | 'version'>): Promise<ImageUpload>;
   getUpload(image: string, buildId: string, provider: string, uploadId: string): Promise<ImageUpload | null>;
-  /** Uploads of one build, optionally for one provider. */
-  listUploads(image: string, buildId: string, provider?: string): Promise<ImageUpload[]>;
+  /** Uploads of one build, optionally for one provider; unreadable ones go to `unreadable` when given. */
+  listUploads(image: string, buildId: string, provider?: string, unreadable?: UnreadableRecord[]): Promise<ImageUpload[]>;
   storeUpload(upload: ImageUpload): Promise<void>;
   deleteUpload(upload: ImageUpload): Promise<void>;
   lockUpload(upload: ImageUpload, options?: LockOptions): Promise<LockHandle | null>;
@@ -122,9 +131,11 @@ export interface Store {
   /** Registers through connection losses (a lost reply never registers twice) until done or
    *  until `signal` aborts. */
   registerComponent<C extends Component>(component: C, signal?: AbortSignal): Promise<ComponentRegistration<C>>;
-  listComponents(kind: 'launcher'): Promise<Extract<Component, { kind: 'launcher' }>[]>;
-  listComponents(kind: 'builder'): Promise<Extract<Component, { kind: 'builder' }>[]>;
-  listComponents(kind: 'pool'): Promise<PoolComponent[]>;
+  listComponents(kind: 'launcher', unreadable?: UnreadableRecord[]): Promise<Extract<Component, { kind: 'launcher' }>[]>;
+  listComponents(kind: 'builder', unreadable?: UnreadableRecord[]): Promise<Extract<Component, { kind: 'builder' }>[]>;
+  listComponents(kind: 'pool', unreadable?: UnreadableRecord[]): Promise<PoolComponent[]>;
+  /** Every record this store found unreadable and has not seen go away since (what the gauge counts). */
+  unreadableRecords?(): UnreadableRecord[];
 
   // ----- beyond upstream: why a request waits (/nodepool/explanations/<request-id>, one child per pool)
   recordExplanation(explanation: RequestExplanation): Promise<void>;

@@ -33,6 +33,9 @@ export const currentSchema = strictMap({
   'images-dir': z.string().optional(),
   'build-log-dir': z.string().default('/var/log/nodepool/builds'),
   'build-log-retention': z.number().int().min(-1).default(7),
+  // Beyond upstream: seconds a diskimage or provider must stay out of the config before the
+  // janitor deletes its builds and uploads (a truncated file applied by a reload deletes nothing).
+  'image-removal-grace': z.number().int().min(0).default(600),
   // 0 or below (or unset) = hold forever, as upstream's setMaxHoldAge.
   'max-hold-age': z.number().int().optional(),
   'tenant-resource-limits': z.array(tenantLimitSchema).default([]),
