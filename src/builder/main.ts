@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../util/logger.ts';
 import { connectZkClient } from '../zk/client.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
+import { installProcessPolicy } from '../util/process-policy.ts';
 
 interface CliOptions {
   config: string;
@@ -65,6 +66,7 @@ function makeProviderFactory(logger: Logger): (p: ProviderConfig) => CloudProvid
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv);
   const logger = createLogger('nodepool-builder', opts.debug ? { level: 'debug' } : {});
+  installProcessPolicy('nodepool-builder', logger);
   if (opts.pidfile) writeFileSync(opts.pidfile, `${process.pid}\n`);
   let config: NodepoolConfig;
   try {

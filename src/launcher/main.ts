@@ -18,6 +18,7 @@ import { createLogger, type Logger } from '../util/logger.ts';
 import { connectZkClient } from '../zk/client.ts';
 import { Launcher } from './launcher.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
+import { installProcessPolicy } from '../util/process-policy.ts';
 
 interface CliOptions { config: string; secure?: string; debug?: boolean; webapp: boolean }
 
@@ -65,6 +66,7 @@ function providerFactory(getConfig: () => NodepoolConfig, logger: Logger): (name
 async function main(): Promise<number> {
   const opts = parseArgs(process.argv);
   const logger = createLogger('nodepool-launcher', { level: opts.debug ? 'debug' : undefined });
+  installProcessPolicy('nodepool-launcher', logger);
   let config: NodepoolConfig;
   try {
     config = await load(opts);
