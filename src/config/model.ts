@@ -158,6 +158,8 @@ export interface NodepoolConfig {
   deleteInterval: number;
   /** Absolute path of the secure file merged in (`-s`), if any. */
   secureFile?: string | null;
+  /** Classic `ready-script-env`: only these daemon NODEPOOL_* variables reach ready-scripts (absent: all but the consumed ones). */
+  readyScriptEnv?: readonly string[] | null;
 }
 
 // ----- clouds.yaml as openstacksdk reads it
