@@ -19,6 +19,7 @@ import { connectZkClient } from '../zk/client.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
 import { installProcessPolicy } from '../util/process-policy.ts';
+import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
 
 interface CliOptions {
   config: string;
@@ -78,6 +79,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  warnTlsWeakenings(logger, config);
   if (!config.imagesDir) {
     process.stderr.write(`${config.configFile}: images-dir is required for nodepool-builder\n`);
     return 1;

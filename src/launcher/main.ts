@@ -19,6 +19,7 @@ import { connectZkClient } from '../zk/client.ts';
 import { Launcher } from './launcher.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
 import { installProcessPolicy } from '../util/process-policy.ts';
+import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
 
 interface CliOptions { config: string; secure?: string; debug?: boolean; webapp: boolean }
 
@@ -74,6 +75,7 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) { process.stderr.write(`${err.message}\n`); return 1; }
     throw err;
   }
+  warnTlsWeakenings(logger, config);
   // Watch from the moment the file was read, so an edit made while starting is not missed.
   let launcher: Launcher | null = null;
   const apply = async (next: NodepoolConfig) => {
