@@ -20,6 +20,7 @@ import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
 import { installProcessPolicy } from '../util/process-policy.ts';
 import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
+import { cleanOrphanRuns } from './orphan-runs.ts';
 
 interface CliOptions {
   config: string;
@@ -80,6 +81,7 @@ async function main(): Promise<number> {
     throw err;
   }
   warnTlsWeakenings(logger, config);
+  await cleanOrphanRuns(config.buildLogDir, logger);
   if (!config.imagesDir) {
     process.stderr.write(`${config.configFile}: images-dir is required for nodepool-builder\n`);
     return 1;
