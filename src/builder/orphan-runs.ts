@@ -45,7 +45,8 @@ export function classifyRun(record: RunRecord, procs: readonly ProcInfo[]): 'own
   if (startTimeOf(procs, record.ownerPid) === record.ownerStartTime) return 'owned';
   const rootAlive = startTimeOf(procs, record.pid) === record.startTime;
   // The run's group (pgid = its pid) outliving the root: members started no earlier than it.
-  const groupAlive = procs.some((p) => p.pgrp === record.pid && p.startTime >= record.startTime);
+  // (The pid itself, reused by a new process, is not such a member.)
+  const groupAlive = procs.some((p) => p.pgrp === record.pid && p.pid !== record.pid && p.startTime >= record.startTime);
   return rootAlive || groupAlive ? 'orphan' : 'finished';
 }
 
