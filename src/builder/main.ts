@@ -23,6 +23,9 @@ import { parseListen, startMetricsEndpoint } from '../web/metrics-endpoint.ts';
 import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { NodepoolBuilder, type BuilderMode } from './nodepool-builder.ts';
 import { exitWith, installDaemonSignals, startThenRun } from '../util/daemon-lifecycle.ts';
+import { installProcessPolicy } from '../util/process-policy.ts';
+import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
+import { cleanOrphanRuns } from './orphan-runs.ts';
 
 type CliOptions = BuilderArgs;
 
@@ -67,6 +70,7 @@ async function main(): Promise<number> {
   const logging = openDaemonLogger('nodepool-builder', opts);
   if (!logging) return 1;
   const { logger, warnings: logWarnings } = logging;
+  installProcessPolicy('nodepool-builder', logger);
   for (const w of logWarnings) logger.warn(w);
   if (opts.buildWorkers !== 1 || opts.uploadWorkers !== 4) {
     // Accepted so upstream's command lines work; our loops run one build at a time and one
@@ -108,6 +112,8 @@ async function startBuilder(opts: CliOptions, logger: Logger, parts: DaemonParts
     }
     throw err;
   }
+  warnTlsWeakenings(logger, config);
+  await cleanOrphanRuns(config.buildLogDir, logger);
   if (!config.imagesDir) {
     process.stderr.write(`${config.configFile}: images-dir is required for nodepool-builder\n`);
     return 1;

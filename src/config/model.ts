@@ -166,6 +166,8 @@ export interface NodepoolConfig {
    * may hold secrets, so they are kept out of what is handed to nodes (ready-scripts).
    */
   consumedEnvVars?: string[];
+  /** Classic `ready-script-env`: only these daemon NODEPOOL_* variables reach ready-scripts (absent: all but the consumed ones). */
+  readyScriptEnv?: readonly string[] | null;
 }
 
 // ----- clouds.yaml as openstacksdk reads it

@@ -94,6 +94,7 @@ export function normalizeClassic(raw: RawClassic, input: unknown, ctx: Normalize
     tenantResourceLimits: [],
     cron,
     deleteInterval: DELETE_INTERVAL_SECONDS,
+    readyScriptEnv: raw['ready-script-env'] ?? null,
   };
 }
 

@@ -21,6 +21,8 @@ import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { connectZkClient } from '../zk/client.ts';
 import { Launcher } from './launcher.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
+import { installProcessPolicy } from '../util/process-policy.ts';
+import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
 
 type CliOptions = LauncherArgs;
 
@@ -60,6 +62,7 @@ async function main(): Promise<number> {
   const logging = openDaemonLogger('nodepool-launcher', opts);
   if (!logging) return 1;
   const { logger, warnings: logWarnings } = logging;
+  installProcessPolicy('nodepool-launcher', logger);
   for (const w of logWarnings) logger.warn(w);
   if (opts.pidfile) writeFileSync(opts.pidfile, `${process.pid}\n`);
   let config: NodepoolConfig;
@@ -69,6 +72,7 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) { process.stderr.write(`${err.message}\n`); return 1; }
     throw err;
   }
+  warnTlsWeakenings(logger, config);
   // Watch from the moment the file was read, so an edit made while starting is not missed.
   let launcher: Launcher | null = null;
   const apply = async (next: NodepoolConfig) => {

@@ -135,6 +135,15 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // After listen, an error (EMFILE on accept, a broken client socket) is about one connection:
+  // logged, never an uncaught 'error' event that would end the launcher.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    log?.warn({ err: err.message, code: err.code, syscall: err.syscall }, 'web server error; still serving');
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log?.debug({ err: err.message, code: err.code }, 'web client error');
+    socket.destroy();
+  });
   log?.info({ host, port }, 'web app listening');
 
   let closing: Promise<void> | null = null;

@@ -111,6 +111,9 @@ export const classicSchema = strictMap({
   labels: z.array(classicLabelSchema).default([]),
   targets: anything,
   diskimages: z.array(classicDiskimageSchema).default([]),
+  // Not in 0.4: narrows the NODEPOOL_* variables forwarded to ready-scripts to this list.
+  'ready-script-env': z.array(z.string().refine((v) => /^NODEPOOL_[A-Za-z0-9_]*$/.test(v),
+    { message: 'not a ready-script variable (expected a NODEPOOL_* variable name)' })).optional(),
 });
 
 export type RawClassic = z.output<typeof classicSchema>;
