@@ -208,6 +208,9 @@ export class Janitor {
     try {
       const current = await store.getBuild(build.image, build.id);
       if (!current) return;
+      // The plan was made from a listing taken before the lock: a build that finished meanwhile
+      // (building -> ready) is no longer the one the plan judged, so it is left for the next pass.
+      if (current.state !== build.state && current.state !== 'deleting') return;
       if (current.state !== 'deleting') await store.storeBuild({ ...current, state: 'deleting', state_time: epochSeconds(clock) });
       // Unreadable upload records count: they may name a cloud image in use.
       const unreadable: UnreadableRecord[] = [];
