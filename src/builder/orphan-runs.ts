@@ -8,6 +8,8 @@ import type { Logger } from '../util/logger.ts';
 import { listProcesses, ProcessTree, type ProcInfo } from './process-tree.ts';
 
 const RUN_SUFFIX = '.run';
+/** How long a SIGKILLed tree may take to leave the process table. */
+const KILL_SETTLE_MS = 2000;
 
 export interface RunRecord {
   pid: number;
@@ -83,9 +85,10 @@ export async function cleanOrphanRuns(logDir: string, logger: Logger, graceMs = 
       logger.error({ file: path, pid: record.pid, command: record.command, processes: tree.alive() },
         'orphaned diskimage-builder run found (its builder died); killing its process tree');
       tree.signal('SIGTERM');
-      const deadline = Date.now() + graceMs;
-      while (tree.alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await waitUntilGone(tree, graceMs);
       const result = tree.signal('SIGKILL');
+      // SIGKILL is delivered asynchronously: a process can still be listed for a moment after it.
+      await waitUntilGone(tree, KILL_SETTLE_MS);
       const left = tree.alive();
       if (left.length > 0) {
         logger.error({ pid: record.pid, survivors: left, unreachable: result.unreachable }, 'orphaned run could not be killed; its run file is kept');
@@ -100,6 +103,11 @@ export async function cleanOrphanRuns(logDir: string, logger: Logger, graceMs = 
     forgetRun(path.slice(0, -RUN_SUFFIX.length));
   }
   return orphans;
+}
+
+async function waitUntilGone(tree: ProcessTree, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (tree.alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
 }
 
 function appendNote(logPath: string, line: string): void {
