@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zookeeper libnetty-java openssh-client openssl python3-openstacksdk)
+APT_PACKAGES=(zookeeper libnetty-java openssh-client openssl python3-openstacksdk python3-yaml)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

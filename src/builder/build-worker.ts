@@ -41,6 +41,11 @@ export class BuildWorker {
   private readonly opts: BuildWorkerOptions;
   /** Called after every finished build (tests, stats). */
   onBuildFinished: ((o: BuildOutcome) => void) | null = null;
+  /** Per image after each look: idle, building or paused (the build.state gauge). */
+  onImageState: ((image: string, state: 'idle' | 'building' | 'paused') => void) | null = null;
+  /** After each pass: pending manual build requests per image (the image_build_requests gauges). */
+  onBuildRequests: ((perImage: Record<string, number>) => void) | null = null;
+  private requestsSeen: Record<string, number> = {};
 
   constructor(ctx: BuilderContext, opts: BuildWorkerOptions) {
     this.ctx = ctx;
@@ -50,6 +55,7 @@ export class BuildWorker {
   /** One reconcile pass; returns ms until the next look. */
   async pass(signal: AbortSignal): Promise<number> {
     const { config } = this.ctx.view();
+    this.requestsSeen = {};
     for (const diskimage of config.diskimages) {
       if (signal.aborted) break;
       try {
@@ -59,6 +65,7 @@ export class BuildWorker {
         this.ctx.logger.error({ err, image: diskimage.name }, 'build check failed');
       }
     }
+    if (!signal.aborted) this.onBuildRequests?.(this.requestsSeen);
     return this.opts.intervalMs ?? 10_000;
   }
 
@@ -71,6 +78,7 @@ export class BuildWorker {
     ]);
     const newest = newestReadyBuild(builds);
     const decision = decideBuild({ diskimage, imageTypes, zkPaused, buildRequested, newestReady: newest, nowMs: clock.now() });
+    if (!diskimage.abstract) this.requestsSeen[diskimage.name] = buildRequested ? 1 : 0;
     return { decision, newest };
   }
 
@@ -79,7 +87,10 @@ export class BuildWorker {
     const view = this.ctx.view();
     const imageTypes = imageTypesFor(diskimage, view.config.providers, view.formats);
     const first = await this.decide(diskimage, imageTypes);
-    if (first.decision.action === 'skip') return;
+    if (first.decision.action === 'skip') {
+      if (first.decision.why !== 'abstract') this.onImageState?.(diskimage.name, first.decision.why === 'paused' ? 'paused' : 'idle');
+      return;
+    }
 
     const lock = await store.lockImageBuilds(diskimage.name, { blocking: false });
     if (!lock) return; // another builder is on it
@@ -88,7 +99,13 @@ export class BuildWorker {
       const again = await this.decide(diskimage, imageTypes);
       if (again.decision.action === 'skip' || again.newest?.id !== first.newest?.id) return;
       logger.info({ image: diskimage.name, reason: again.decision.reason, formats: imageTypes }, 'building image');
-      const outcome = await this.build(diskimage, imageTypes, lock.lostSignal, signal);
+      this.onImageState?.(diskimage.name, 'building');
+      let outcome: BuildOutcome;
+      try {
+        outcome = await this.build(diskimage, imageTypes, lock.lostSignal, signal);
+      } finally {
+        this.onImageState?.(diskimage.name, 'idle');
+      }
       if (outcome.state === 'ready' && again.decision.manual) await store.clearBuildRequest(diskimage.name);
     } finally {
       await lock.release().catch((err) => logger.warn({ err, image: diskimage.name }, 'releasing build lock failed'));

@@ -20,6 +20,8 @@ export interface ImageCleanupInput {
   buildInProgress: boolean;
   /** `${build_id}/${provider}/${upload_id}` of `uploading` records whose upload is locked (live). */
   liveUploads: ReadonlySet<string>;
+  /** Builds with an upload record we cannot read: never retired (its cloud image and files stay). */
+  buildsWithUnreadableUploads?: ReadonlySet<string>;
 }
 
 export interface ImageCleanupPlan {
@@ -84,6 +86,7 @@ export function planImageCleanup(input: ImageCleanupInput): ImageCleanupPlan {
       if (doomed) deleteUploads.push(u);
       else survivors++;
     }
+    if (input.buildsWithUnreadableUploads?.has(build.id)) survivors++;
     if (!isKept && survivors === 0) retireBuilds.push(build);
   }
   return { deleteUploads, retireBuilds, keptBuildIds: [...kept] };
@@ -105,10 +108,13 @@ export function parseLocalBuildFile(name: string): LocalBuildFile | null {
   return { name, image: m[1], buildId: m[2], suffix: m[3] };
 }
 
-/** Local files whose build znode is gone or `deleting`. `buildState(image, id)` is null when missing. */
+/**
+ * Local files whose build znode is gone or `deleting`. `buildState(image, id)` is null when the
+ * znode is missing and 'unreadable' when it exists but cannot be read (its files stay).
+ */
 export function localFilesToDelete(
   files: readonly LocalBuildFile[],
-  buildState: (image: string, buildId: string) => ImageBuild['state'] | null,
+  buildState: (image: string, buildId: string) => ImageBuild['state'] | 'unreadable' | null,
 ): LocalBuildFile[] {
   return files.filter((f) => {
     const state = buildState(f.image, f.buildId);

@@ -4,6 +4,7 @@
 import type { CloudProvider } from '../cloud/provider.ts';
 import { NotFoundError } from '../cloud/errors.ts';
 import type { ImageBuild, ImageUpload } from '../model/types.ts';
+import type { UnreadableRecord } from '../store/unreadable-records.ts';
 import { epochSeconds } from '../util/clock.ts';
 import type { BuilderContext } from './builder-context.ts';
 import {
@@ -11,6 +12,7 @@ import {
 } from './cleanup-plan.ts';
 import { providersUsingImage } from './image-types.ts';
 import { findLeakedImages } from './leaked-images.ts';
+import { DEFAULT_IMAGE_REMOVAL_GRACE_SECONDS, removalGrace } from './removal-grace.ts';
 import { deleteFormatFiles, hasLocalImageFile, listLocalBuildFiles, removePath } from './local-files.ts';
 
 export interface JanitorOptions {
@@ -22,6 +24,8 @@ export class Janitor {
   private readonly opts: JanitorOptions;
   /** Per provider: image ids seen leaked on the previous pass. */
   private readonly leakSuspects = new Map<string, Set<string>>();
+  /** Diskimages and (image, provider) pairs missing from the config: since when (ms). */
+  private readonly missingSince = new Map<string, number>();
 
   constructor(ctx: BuilderContext, opts: JanitorOptions = {}) {
     this.ctx = ctx;
@@ -45,10 +49,11 @@ export class Janitor {
     return this.opts.intervalMs ?? 60_000;
   }
 
-  private async loadImage(image: string): Promise<BuildWithUploads[]> {
+  /** Readable builds with their readable uploads; `unreadable` collects what could not be read. */
+  private async loadImage(image: string, unreadable: UnreadableRecord[]): Promise<BuildWithUploads[]> {
     const { store } = this.ctx;
-    const builds = await store.listBuilds(image);
-    return Promise.all(builds.map(async (build) => ({ build, uploads: await store.listUploads(image, build.id) })));
+    const builds = await store.listBuilds(image, unreadable);
+    return Promise.all(builds.map(async (build) => ({ build, uploads: await store.listUploads(image, build.id, undefined, unreadable) })));
   }
 
   /** Probes whether the image's build lock is held, without keeping it. */
@@ -91,15 +96,18 @@ export class Janitor {
     const { config, imagesDir, formats } = this.ctx.view();
     const diskimage = config.diskimages.find((d) => d.name === image && !d.abstract);
     const listing = providersUsingImage(image, config.providers);
-    const data = await this.loadImage(image);
+    const unreadable: UnreadableRecord[] = [];
+    const data = await this.loadImage(image, unreadable);
     if (data.length === 0) return;
+    const { inConfig, providersListing } = this.withRemovalGrace(image, !!diskimage, new Set(listing.map((p) => p.name)), data);
     const buildInProgress = data.some((d) => d.build.state === 'building') ? await this.buildLockHeld(image) : false;
     const plan = planImageCleanup({
-      inConfig: !!diskimage,
-      providersListing: new Set(listing.map((p) => p.name)),
+      inConfig,
+      providersListing,
       builds: data,
       buildInProgress,
       liveUploads: await this.liveUploads(data),
+      buildsWithUnreadableUploads: new Set(unreadable.filter((r) => r.kind === 'upload').map((r) => r.buildId ?? '')),
     });
     for (const upload of plan.deleteUploads) {
       try {
@@ -129,6 +137,37 @@ export class Janitor {
         }
       }
     }
+  }
+
+  /**
+   * A diskimage or provider that left the config is treated as still there until it has stayed
+   * away for the grace period; the first pass that sees it gone logs what will go and when.
+   */
+  private withRemovalGrace(image: string, diskimageInConfig: boolean, listing: Set<string>, data: BuildWithUploads[]):
+    { inConfig: boolean; providersListing: Set<string> } {
+    const { config } = this.ctx.view();
+    const graceMs = (config.imageRemovalGrace ?? DEFAULT_IMAGE_REMOVAL_GRACE_SECONDS) * 1000;
+    const now = this.ctx.clock.now();
+    const uploads = data.flatMap((d) => d.uploads);
+    const image_ = removalGrace(this.missingSince, `diskimage:${image}`, diskimageInConfig, now, graceMs);
+    if (image_.newlyMissing && image_.waiting) {
+      this.ctx.logger.warn({
+        image, builds: data.map((d) => d.build.id), uploads: uploads.length, deleteAfter: new Date(image_.deleteAfterMs!).toISOString(),
+      }, 'diskimage is no longer in the config: its builds and uploads will be deleted after the grace period unless it comes back');
+    }
+    const providersListing = new Set(listing);
+    for (const provider of new Set(uploads.map((u) => u.provider))) {
+      const verdict = removalGrace(this.missingSince, `upload:${image}/${provider}`, listing.has(provider), now, graceMs);
+      if (!verdict.waiting) continue;
+      providersListing.add(provider);
+      if (verdict.newlyMissing) {
+        this.ctx.logger.warn({
+          image, provider, uploads: uploads.filter((u) => u.provider === provider).map((u) => `${u.build_id}/${u.id}`),
+          deleteAfter: new Date(verdict.deleteAfterMs!).toISOString(),
+        }, 'provider no longer lists this diskimage: its uploads will be deleted after the grace period unless it comes back');
+      }
+    }
+    return { inConfig: diskimageInConfig || image_.waiting, providersListing };
   }
 
   /** deleting (under the upload's lock) -> cloud delete -> znode delete. */
@@ -169,9 +208,14 @@ export class Janitor {
     try {
       const current = await store.getBuild(build.image, build.id);
       if (!current) return;
+      // The plan was made from a listing taken before the lock: a build that finished meanwhile
+      // (building -> ready) is no longer the one the plan judged, so it is left for the next pass.
+      if (current.state !== build.state && current.state !== 'deleting') return;
       if (current.state !== 'deleting') await store.storeBuild({ ...current, state: 'deleting', state_time: epochSeconds(clock) });
-      const remaining = await store.listUploads(build.image, build.id);
-      if (remaining.length > 0) return;
+      // Unreadable upload records count: they may name a cloud image in use.
+      const unreadable: UnreadableRecord[] = [];
+      const remaining = await store.listUploads(build.image, build.id, undefined, unreadable);
+      if (remaining.length > 0 || unreadable.length > 0) return;
     } finally {
       await lock.release().catch(() => undefined);
     }
@@ -191,10 +235,14 @@ export class Janitor {
     const { imagesDir } = this.ctx.view();
     // Files first, then ZooKeeper: a build record is always created before its files.
     const files = listLocalBuildFiles(imagesDir);
-    const states = new Map<string, ImageBuild['state'] | null>();
+    const states = new Map<string, ImageBuild['state'] | 'unreadable' | null>();
     for (const f of files) {
       const key = `${f.image}/${f.buildId}`;
-      if (!states.has(key)) states.set(key, (await store.getBuild(f.image, f.buildId))?.state ?? null);
+      if (states.has(key)) continue;
+      const build = await store.getBuild(f.image, f.buildId);
+      // A record that exists but cannot be read keeps its files; only a missing one releases them.
+      const exists = build !== null || (store.buildExists ? await store.buildExists(f.image, f.buildId) : true);
+      states.set(key, build?.state ?? (exists ? 'unreadable' : null));
     }
     for (const f of localFilesToDelete(files, (image, id) => states.get(`${image}/${id}`) ?? null)) {
       removePath(imagesDir, f.name);
@@ -220,15 +268,27 @@ export class Janitor {
     const images = await provider.listImages();
     const externalIds = new Set<string>();
     const buildUploadIds = new Set<string>();
+    const protectedBuildIds = new Set<string>();
     for (const image of await store.listImageNames()) {
-      for (const build of await store.listBuilds(image)) {
-        for (const u of await store.listUploads(image, build.id, provider.name)) {
+      const unreadableBuilds: UnreadableRecord[] = [];
+      const builds = await store.listBuilds(image, unreadableBuilds);
+      // Uploads below an unreadable build are still read: their path says whose they are.
+      const buildIds = [...builds.map((b) => b.id), ...unreadableBuilds.map((r) => r.id)];
+      for (const r of unreadableBuilds) protectedBuildIds.add(r.id);
+      for (const buildId of buildIds) {
+        const unreadableUploads: UnreadableRecord[] = [];
+        for (const u of await store.listUploads(image, buildId, provider.name, unreadableUploads)) {
           if (u.external_id) externalIds.add(u.external_id);
           buildUploadIds.add(`${u.build_id}/${u.id}`);
         }
+        for (const r of unreadableUploads) {
+          buildUploadIds.add(`${buildId}/${r.id}`);
+          protectedBuildIds.add(buildId);
+        }
       }
     }
-    const verdict = findLeakedImages(images, provider.name, { externalIds, buildUploadIds }, this.leakSuspects.get(provider.name) ?? new Set());
+    const verdict = findLeakedImages(images, provider.name, { externalIds, buildUploadIds, protectedBuildIds },
+      this.leakSuspects.get(provider.name) ?? new Set());
     this.leakSuspects.set(provider.name, verdict.suspects);
     for (const image of verdict.toDelete) {
       try {

@@ -7,8 +7,10 @@ import type { CloudImage } from '../cloud/provider.ts';
 export interface KnownUploads {
   /** external_id of every upload record for this provider. */
   externalIds: ReadonlySet<string>;
-  /** `${build_id}/${upload_id}` of every upload record for this provider. */
+  /** `${build_id}/${upload_id}` of every upload record for this provider, readable or not. */
   buildUploadIds: ReadonlySet<string>;
+  /** Builds whose record, or one of whose upload records, cannot be read: their images stay. */
+  protectedBuildIds?: ReadonlySet<string>;
 }
 
 export interface LeakVerdict {
@@ -35,6 +37,7 @@ export function findLeakedImages(
     if (!isOurImage(image, provider)) continue;
     if (known.externalIds.has(image.id)) continue;
     if (known.buildUploadIds.has(`${image.metadata.nodepool_build_id}/${image.metadata.nodepool_upload_id}`)) continue;
+    if (known.protectedBuildIds?.has(image.metadata.nodepool_build_id)) continue;
     suspects.add(image.id);
     if (previousSuspects.has(image.id)) toDelete.push(image);
   }

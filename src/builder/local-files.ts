@@ -1,11 +1,30 @@
 // The builder's files in images-dir: <image>-<build_id>.<fmt>, .md5, .sha256 and the .d manifest dir.
+// Image names, build ids and formats come from ZooKeeper and the config: every path built from
+// them is checked to be one entry directly inside images-dir before anything touches it.
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve, sep } from 'node:path';
+import { isSafeFileComponent, isValidFormat } from '../model/names.ts';
 import { parseLocalBuildFile, type LocalBuildFile } from './cleanup-plan.ts';
-import { imageFileBase } from './dib-command.ts';
+
+export class UnsafePathError extends Error {
+  constructor(what: string) {
+    super(`refusing a path outside images-dir: ${what}`);
+    this.name = 'UnsafePathError';
+  }
+}
+
+/** `name` as one entry of `dir`, or UnsafePathError. */
+export function entryIn(dir: string, name: string): string {
+  if (!isSafeFileComponent(name)) throw new UnsafePathError(JSON.stringify(name));
+  const base = resolve(dir);
+  const path = resolve(base, name);
+  if (!path.startsWith(base + sep) || path.slice(base.length + 1).includes(sep)) throw new UnsafePathError(JSON.stringify(name));
+  return path;
+}
 
 export function imageFilePath(imagesDir: string, image: string, buildId: string, format: string): string {
-  return `${imageFileBase(imagesDir, image, buildId)}.${format}`;
+  if (!isValidFormat(format)) throw new UnsafePathError(`format ${JSON.stringify(format)}`);
+  return entryIn(imagesDir, `${image}-${buildId}.${format}`);
 }
 
 export function hasLocalImageFile(imagesDir: string, image: string, buildId: string, format: string): boolean {
@@ -23,7 +42,7 @@ export function listLocalBuildFiles(imagesDir: string): LocalBuildFile[] {
 }
 
 export function removePath(imagesDir: string, name: string): void {
-  rmSync(join(imagesDir, name), { recursive: true, force: true });
+  rmSync(entryIn(imagesDir, name), { recursive: true, force: true });
 }
 
 /** Every file of one build (all formats, checksums, manifests). */

@@ -7,7 +7,7 @@ import type { NodepoolConfig, ProviderConfig } from '../config/model.ts';
 import type { BuilderComponent } from '../model/types.ts';
 import type { ComponentRegistration, Store } from '../store/types.ts';
 import type { Metrics } from '../stats/metrics.ts';
-import { reportBuild, reportUpload } from '../stats/builder-metrics.ts';
+import { reportBuild, reportBuildRequests, reportBuildState, reportUpload, reportUploadState } from '../stats/builder-metrics.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { BuilderContext, BuilderView } from './builder-context.ts';
@@ -32,6 +32,12 @@ export interface NodepoolBuilderOptions {
   logger: Logger;
   /** Makes the provider object for a provider config (OpenStackProvider in production). */
   providerFactory: (provider: ProviderConfig) => CloudProvider;
+  /**
+   * What a provider object depends on outside nodepool.yaml (its clouds.yaml entry), read at start
+   * and at each reload: when it changes, the provider is rebuilt (credential rotation without a
+   * restart). Default: nothing.
+   */
+  providerSourceFingerprint?: (provider: ProviderConfig) => string;
   mode?: BuilderMode;
   hostname?: string;
   /** The environment diskimage-builder inherits (default: process.env). */
@@ -50,6 +56,8 @@ export interface NodepoolBuilderOptions {
 
 interface ProviderSlot {
   config: ProviderConfig;
+  /** The config and its source fingerprint the provider was made from. */
+  identity: string;
   provider: CloudProvider;
   uploader: ProviderUploader;
   loop: ReconcileLoop | null;
@@ -65,6 +73,10 @@ export class NodepoolBuilder {
   private registration: ComponentRegistration<BuilderComponent> | null = null;
   /** Ends a start that is still waiting for ZooKeeper when stop() is called. */
   private readonly startAbort = new AbortController();
+  private starting: Promise<void> | null = null;
+  private stopping: Promise<void> | null = null;
+  /** Reloads run one after another (SIGHUP and the file watcher may ask at once). */
+  private reloads: Promise<void> = Promise.resolve();
   readonly ctx: BuilderContext;
   readonly buildWorker: BuildWorker;
   readonly janitor: Janitor;
@@ -99,6 +111,11 @@ export class NodepoolBuilder {
       }
       this.onBuildFinished?.(o);
     };
+    const metrics = opts.metrics;
+    if (metrics) {
+      this.buildWorker.onImageState = (image, state) => reportBuildState(metrics, this.ctx.hostname, image, state);
+      this.buildWorker.onBuildRequests = (perImage) => reportBuildRequests(metrics, perImage);
+    }
     this.janitor = new Janitor(this.ctx, { intervalMs: opts.cleanupIntervalMs });
   }
 
@@ -110,17 +127,27 @@ export class NodepoolBuilder {
     return this.slots.get(provider)?.uploader;
   }
 
+  /** One start per builder: a second start, or a start after stop, is refused. */
   async start(): Promise<void> {
     if (this.state !== 'created') throw new Error(`cannot start a builder that is ${this.state}`);
     this.state = 'starting';
+    this.starting = this.doStart();
+    await this.starting;
+  }
+
+  private async doStart(): Promise<void> {
     const { store, clock, logger } = this.ctx;
-    // ZooKeeper may be frozen or restarting while we start: these steps wait it out.
+    // ZooKeeper may be frozen or restarting while we start: these steps wait it out. A stop()
+    // meanwhile aborts them, and every step checks it, so nothing starts after the stop.
     const signal = this.startAbort.signal;
     await retryThroughConnectionLoss('create the root znodes', () => store.init(), { clock, logger, signal });
+    signal.throwIfAborted();
     await this.applyProviders(this.opts.config);
+    signal.throwIfAborted();
     this.registration = await store.registerComponent<BuilderComponent>({
       kind: 'builder', hostname: this.ctx.hostname, model_api: 0, state: 'running', version: BUILDER_VERSION,
     }, signal);
+    signal.throwIfAborted();
     if (this.mode !== 'upload-only') {
       this.buildLoop = new ReconcileLoop('build', (s) => this.buildWorker.pass(s), clock, logger);
       this.buildLoop.start();
@@ -131,21 +158,47 @@ export class NodepoolBuilder {
     logger.info({ builderId: this.builderId, mode: this.mode, imagesDir: this.view.imagesDir }, 'builder started');
   }
 
-  /** Applies a new configuration (SIGHUP): new, changed and removed providers are handled. */
-  async reload(config: NodepoolConfig): Promise<void> {
-    if (this.state !== 'running') return;
-    requireImagesDir(config);
-    await this.applyProviders(config);
-    this.ctx.logger.info({ file: config.configFile }, 'configuration reloaded');
-    this.buildLoop?.poke();
+  /**
+   * Applies a new configuration (SIGHUP, changed file): new, changed and removed providers are
+   * handled, and a provider whose clouds.yaml entry changed is rebuilt. Reloads are queued, so
+   * two never interleave; one asked for while stopping is dropped.
+   */
+  reload(config: NodepoolConfig): Promise<void> {
+    const run = this.reloads.then(async () => {
+      if (this.state !== 'running') return;
+      requireImagesDir(config);
+      await this.applyProviders(config);
+      this.ctx.logger.info({ file: config.configFile }, 'configuration reloaded');
+      this.buildLoop?.poke();
+    });
+    this.reloads = run.catch(() => undefined);
+    return run;
+  }
+
+  private providerIdentity(pc: ProviderConfig, previous: string | undefined): string {
+    let source = '';
+    try {
+      source = this.opts.providerSourceFingerprint?.(pc) ?? '';
+    } catch (err) {
+      // An unreadable clouds.yaml must not tear down a working provider: keep what it was made from.
+      this.ctx.logger.error({ err, provider: pc.name }, 'cannot read the provider\'s cloud settings; keeping the running provider');
+      if (previous !== undefined) return previous;
+    }
+    return `${JSON.stringify(pc)}\n${source}`;
   }
 
   private async applyProviders(config: NodepoolConfig): Promise<void> {
     const { logger, clock } = this.ctx;
     const wanted = new Map(config.providers.map((p) => [p.name, p]));
+    const identities = new Map<string, string>();
     for (const [name, slot] of [...this.slots]) {
       const next = wanted.get(name);
-      if (next && JSON.stringify(next) === JSON.stringify(slot.config)) continue;
+      if (next) {
+        const identity = this.providerIdentity(next, slot.identity);
+        identities.set(name, identity);
+        if (identity === slot.identity) continue;
+        logger.info({ provider: name }, 'provider settings changed; rebuilding the provider');
+      }
       await slot.loop?.stop();
       await slot.provider.stop().catch((err) => logger.warn({ err, provider: name }, 'provider stop failed'));
       this.slots.delete(name);
@@ -163,11 +216,14 @@ export class NodepoolBuilder {
       const uploader = new ProviderUploader(this.ctx, pc.name, {
         intervalMs: this.opts.uploadIntervalMs, retryBaseMs: this.opts.uploadRetryBaseMs, retryCapMs: this.opts.uploadRetryCapMs,
       });
+      const metrics = this.opts.metrics;
+      if (metrics) uploader.onUploadState = (image, state) => reportUploadState(metrics, this.ctx.hostname, image, pc.name, state);
       uploader.onUploadFinished = (o) => {
         if (o.state === 'ready' && this.opts.metrics) reportUpload(this.opts.metrics, o.image, o.provider, o.durationMs);
         this.onUploadFinished?.(o);
       };
-      const slot: ProviderSlot = { config: pc, provider, uploader, loop: null };
+      const identity = identities.get(pc.name) ?? this.providerIdentity(pc, undefined);
+      const slot: ProviderSlot = { config: pc, identity, provider, uploader, loop: null };
       if (this.mode !== 'build-only') {
         try {
           await provider.start();
@@ -186,6 +242,7 @@ export class NodepoolBuilder {
       if (this.mode !== 'build-only') providers.set(name, slot.provider);
     }
     this.view = { config, imagesDir: requireImagesDir(config), formats, providers };
+    if (this.startAbort.signal.aborted) return; // stopping: stop() ends what was built here
     for (const slot of this.slots.values()) slot.loop?.start();
   }
 
@@ -196,12 +253,23 @@ export class NodepoolBuilder {
     this.ctx.logger.info('builder component re-registered after session loss');
   }
 
-  /** Graceful stop: running builds are killed and recorded failed, uploads aborted, locks released. Idempotent. */
-  async stop(): Promise<void> {
-    if (this.state === 'stopped' || this.state === 'stopping') return;
+  /**
+   * Graceful stop: running builds are killed and recorded failed, uploads aborted, locks
+   * released. Idempotent: every call resolves when the one stop has finished.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
+    const wasStarting = this.state === 'starting';
     this.state = 'stopping';
-    this.startAbort.abort(new Error('builder stopping'));
+    this.startAbort.abort(new Error('builder stopped while starting'));
     const { logger } = this.ctx;
+    // Let a start or reload in flight settle first, so what it built is stopped below.
+    if (wasStarting) await this.starting?.catch(() => undefined);
+    await this.reloads;
     const settle = async (name: string, step: () => Promise<void> | undefined) => {
       try {
         await step();

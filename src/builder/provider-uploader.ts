@@ -8,12 +8,12 @@ import { epochSeconds } from '../util/clock.ts';
 import type { BuilderContext } from './builder-context.ts';
 import { newestReadyBuild } from './build-decision.ts';
 import { readChecksums } from './checksums.ts';
+import { HalfMadeImageSweeper } from './half-made-images.ts';
 import { formatImageName } from './image-name.ts';
 import { hasLocalImageFile, imageFilePath } from './local-files.ts';
 import { runPostUploadHook } from './post-upload-hook.ts';
 import { MAX_TIMER_MS } from './run-logged.ts';
 import { recordUploadFailure, uploadWaitMs, type UploadFailureRecord } from './upload-backoff.ts';
-import { uploadRequests } from './upload-requests.ts';
 
 export interface UploaderOptions {
   intervalMs?: number;
@@ -38,12 +38,16 @@ export class ProviderUploader {
   private readonly opts: UploaderOptions;
   /** Backoff per image (in memory: a restart retries at once, which is what an operator expects). */
   private readonly failures = new Map<string, UploadFailureRecord>();
+  private readonly sweeper: HalfMadeImageSweeper;
   onUploadFinished: ((o: UploadOutcome) => void) | null = null;
+  /** Per image after each look: idle, uploading or paused (the upload.state gauge). */
+  onUploadState: ((image: string, state: 'idle' | 'uploading' | 'paused') => void) | null = null;
 
   constructor(ctx: BuilderContext, providerName: string, opts: UploaderOptions = {}) {
     this.ctx = ctx;
     this.providerName = providerName;
     this.opts = opts;
+    this.sweeper = new HalfMadeImageSweeper(providerName, ctx.store, ctx.logger);
   }
 
   failureRecord(image: string): UploadFailureRecord | undefined {
@@ -65,6 +69,14 @@ export class ProviderUploader {
         this.ctx.logger.error({ err, image: pdi.name, provider: this.providerName }, 'upload check failed');
       }
     }
+    // Not while stopping: the failed record stays, and the next process's first pass sweeps it.
+    if (!signal.aborted && this.sweeper.due) {
+      try {
+        await this.sweeper.sweep(provider, providerConfig.diskimages.map((d) => d.name));
+      } catch (err) {
+        this.ctx.logger.error({ err, provider: this.providerName }, 'looking for images of failed uploads failed');
+      }
+    }
     return next;
   }
 
@@ -72,19 +84,30 @@ export class ProviderUploader {
   private async checkImage(pc: ProviderConfig, pdi: ProviderDiskImageConfig, provider: CloudProvider, signal: AbortSignal): Promise<number> {
     const { store, clock } = this.ctx;
     const { config, imagesDir } = this.ctx.view();
-    if (pdi.pause) return 0;
     const diskimage = config.diskimages.find((d) => d.name === pdi.name);
     if (!diskimage) return 0;
+    if (pdi.pause || diskimage.pause) {
+      this.onUploadState?.(pdi.name, 'paused');
+      if (pdi.pause) return 0;
+    } else {
+      this.onUploadState?.(pdi.name, 'idle');
+    }
     const format = provider.imageFormat();
     const build = newestReadyBuild(await store.listBuilds(pdi.name));
     // Only the builder holding the files uploads them.
     if (!build || !build.formats.includes(format) || !hasLocalImageFile(imagesDir, pdi.name, build.id, format)) return 0;
-    const forced = await uploadRequests(store).has(pdi.name, pc.name);
+    // `nodepool image-upload PROVIDER IMAGE` asks for an upload now.
+    const forced = (await store.listUploadRequests(pdi.name)).includes(pc.name);
     const uploads = await store.listUploads(pdi.name, build.id, pc.name);
     if (!forced && uploads.some((u) => u.state === 'ready')) return 0;
     const wait = uploadWaitMs(this.failures.get(pdi.name), build.id, clock.now(), forced);
     if (wait > 0) return wait;
-    await this.upload(pc, pdi, diskimage, provider, build, format, forced, signal);
+    this.onUploadState?.(pdi.name, 'uploading');
+    try {
+      await this.upload(pc, pdi, diskimage, provider, build, format, forced, signal);
+    } finally {
+      this.onUploadState?.(pdi.name, 'idle');
+    }
     return 0;
   }
 
@@ -120,7 +143,7 @@ export class ProviderUploader {
       logger.info({ image: pdi.name, build: build.id, upload: upload.id, provider: pc.name, name, file, forced }, 'uploading image');
       // A forced request is used up once its upload starts; if that upload fails, the normal
       // backoff applies instead of retrying at every pass.
-      if (forced) await uploadRequests(store).clear(pdi.name, pc.name);
+      if (forced) await store.clearUploadRequest(pdi.name, pc.name);
 
       // image-upload-timeout bounds the transfer; stopping the daemon or losing the lock ends it too.
       const timeout = new AbortController();
@@ -154,6 +177,8 @@ export class ProviderUploader {
       this.failures.set(pdi.name, rec);
       logger.error({ err, image: pdi.name, build: build.id, provider: pc.name, failures: rec.failures, retryInMs: rec.nextAttemptMs - clock.now() }, 'image upload failed');
       if (upload) {
+        // Its image may exist even when no id came back; this pass's sweep looks for it.
+        this.sweeper.remember(build.id, upload.id);
         const latest = await store.getUpload(pdi.name, build.id, pc.name, upload.id).catch(() => null);
         if (latest) await store.storeUpload({ ...latest, state: 'failed', state_time: epochSeconds(clock) }).catch(() => undefined);
         this.onUploadFinished?.({ image: pdi.name, provider: pc.name, buildId: build.id, uploadId: upload.id, state: 'failed', externalId: null, durationMs: clock.now() - startMs, error: String((err as Error)?.message ?? err) });

@@ -23,6 +23,11 @@ export class ReconcileLoop {
     this.logger = logger;
   }
 
+  /** Started and not stopped. */
+  get active(): boolean {
+    return this.running !== null && !this.stopper.signal.aborted;
+  }
+
   get signal(): AbortSignal {
     return this.stopper.signal;
   }

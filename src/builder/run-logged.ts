@@ -1,11 +1,17 @@
 // Runs a command in its own process group with stdout+stderr going straight to a log file
 // (the OS writes it: no JavaScript in the data path), bounded by a timeout that kills the
-// whole tree (dependencies.md row 4, "DIB helper shape").
+// whole tree, sudo children included (dependencies.md row 4, "DIB helper shape"; process-tree.ts).
+// The log is not world-readable: DIB runs with -x and secret env-vars. A run file beside the
+// log names the process, so a builder that died (kill -9) has its orphan found at next start.
 import { spawn } from 'node:child_process';
-import { appendFileSync, closeSync, openSync } from 'node:fs';
+import { appendFileSync, closeSync, fchmodSync, openSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { Clock } from '../util/clock.ts';
-import { killGroup, liveGroupMembers } from './process-group.ts';
+import { ProcessTree } from './process-tree.ts';
+import { forgetRun, recordRun } from './orphan-runs.ts';
+
+/** Build logs: owner and group only. */
+export const BUILD_LOG_MODE = 0o640;
 
 export interface RunLoggedOptions {
   command: string;
@@ -32,6 +38,7 @@ export interface RunLoggedResult {
 }
 
 const DEFAULT_GRACE_MS = 10_000;
+const TREE_WATCH_MS = 1000;
 /** setTimeout fires at once for delays above 2^31-1 ms (24.8 days); such a timeout means "never" in practice. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -40,7 +47,9 @@ function signalNumber(sig: NodeJS.Signals | null): number {
 }
 
 export async function runLogged(o: RunLoggedOptions): Promise<RunLoggedResult> {
-  const fd = openSync(o.logPath, 'w');
+  const fd = openSync(o.logPath, 'w', BUILD_LOG_MODE);
+  // An existing file keeps its old mode on open.
+  fchmodSync(fd, BUILD_LOG_MODE);
   const child = (() => {
     try {
       return spawn(o.command, [...o.args], { detached: true, stdio: ['ignore', fd, fd], env: o.env, cwd: o.cwd });
@@ -55,20 +64,29 @@ export async function runLogged(o: RunLoggedOptions): Promise<RunLoggedResult> {
   });
   const pid = child.pid;
   if (pid !== undefined) o.onSpawn?.(pid);
+  const tree = pid !== undefined ? new ProcessTree(pid) : null;
+  if (pid !== undefined) recordRun(o.logPath, pid, o.command);
+  // Learn the tree as it grows, so a child re-parented away (its parent exited) is still known.
+  const watchTree = setInterval(() => tree?.alive(), TREE_WATCH_MS);
+  watchTree.unref();
+  const unreachable = new Set<number>();
+  const signalTree = (sig: NodeJS.Signals) => {
+    for (const p of tree?.signal(sig).unreachable ?? []) unreachable.add(p);
+  };
 
   const stop = new AbortController();
   let timedOut = false;
   let aborted = false;
   const killTree = async (why: 'timeout' | 'abort') => {
-    if (pid === undefined) return;
+    if (!tree) return;
     if (why === 'timeout') timedOut = true;
     else aborted = true;
-    killGroup(pid, 'SIGTERM');
+    signalTree('SIGTERM');
     const grace = o.killGraceMs ?? DEFAULT_GRACE_MS;
-    // Wait for the whole group (not just the direct child) to leave, then force it.
+    // Wait for the whole tree (not just the direct child) to leave, then force it.
     const deadline = Date.now() + grace;
-    while (liveGroupMembers(pid).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    killGroup(pid, 'SIGKILL');
+    while (tree.alive().length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    signalTree('SIGKILL');
   };
   let killing: Promise<void> | null = null;
   const startKill = (why: 'timeout' | 'abort') => {
@@ -81,12 +99,13 @@ export async function runLogged(o: RunLoggedOptions): Promise<RunLoggedResult> {
 
   const result = await exited;
   stop.abort();
-  // Anything the direct child left behind in its group must not outlive the build.
+  clearInterval(watchTree);
+  // Anything the direct child left behind must not outlive the build.
   if (killing) await killing;
-  if (pid !== undefined && (timedOut || aborted)) {
+  if (tree && (timedOut || aborted)) {
     const deadline = Date.now() + 5_000;
-    while (liveGroupMembers(pid).length > 0 && Date.now() < deadline) {
-      killGroup(pid, 'SIGKILL');
+    while (tree.alive().length > 0 && Date.now() < deadline) {
+      signalTree('SIGKILL');
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -104,6 +123,12 @@ export async function runLogged(o: RunLoggedOptions): Promise<RunLoggedResult> {
   }
   if (timedOut) notes.push(`Build timed out after ${Math.round(o.timeoutMs / 1000)} s: process group ${pid} killed`);
   if (aborted) notes.push(`Build aborted (builder stopping): process group ${pid} killed`);
+  const survivors = tree && (timedOut || aborted) ? tree.alive() : [];
+  if (survivors.length > 0) {
+    const denied = survivors.filter((p) => unreachable.has(p));
+    notes.push(`Could not kill processes ${survivors.join(' ')}${denied.length > 0 ? ' (not permitted, and sudo -n kill was refused)' : ''}: they may still be running`);
+  }
+  if (pid !== undefined && survivors.length === 0) forgetRun(o.logPath);
   if ((timedOut || aborted) && rc === 0) rc = 1;
   appendFileSync(o.logPath, [...notes, `Exit code: ${rc}`].map((l) => `${l}\n`).join(''));
   return { rc, timedOut, aborted };

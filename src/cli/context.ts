@@ -51,23 +51,12 @@ export async function loadCliConfig(options: GlobalOptions, deps: Pick<ContextDe
 /** Connects to ZooKeeper as nodepool.yaml says; a failure is a one-line CliError. */
 export async function connectStore(config: NodepoolConfig, deps: Pick<ContextDeps, 'clock' | 'logger'>): Promise<{ client: ZkClient; store: Store }> {
   if (config.zookeeperServers.length === 0) throw new CliError('no zookeeper-servers in the configuration');
-  const { connectZkClient } = await import('../zk/client.ts');
-  const servers = config.zookeeperServers.map((s) => ({ host: s.host, port: s.port }));
-  const chroot = config.zookeeperServers.find((s) => s.chroot)?.chroot ?? undefined;
-  const where = servers.map((s) => `${s.host}:${s.port}`).join(',');
+  const { connectFromConfig, describeZkServers } = await import('../store/connect.ts');
   let client: ZkClient;
   try {
-    client = await connectZkClient(
-      {
-        servers,
-        chroot,
-        tls: config.zookeeperTls ?? undefined,
-        sessionTimeoutMs: Math.round(config.zookeeperTimeout * 1000),
-      },
-      Math.max(5000, Math.round(config.zookeeperTimeout * 1000)),
-    );
+    client = await connectFromConfig(config, { minConnectMs: 5000 });
   } catch (err) {
-    throw new CliError(`cannot connect to ZooKeeper at ${where}: ${(err as Error).message}`);
+    throw new CliError(`cannot connect to ZooKeeper at ${describeZkServers(config)}: ${(err as Error).message}`);
   }
   const { ZkStore } = await import('../store/zk-store.ts');
   const store = new ZkStore(client, { logger: deps.logger, clock: deps.clock });

@@ -2,7 +2,7 @@
 // Pure: combines what the launchers recorded (store explanations) with what can be derived from
 // the request and the registered pools.
 import type { NodeRequest, PoolComponent, RequestExplanation } from '../model/types.ts';
-import { formatAge } from './table.ts';
+import { formatAge } from '../status/table.ts';
 
 export interface RequestExplanationInput {
   request: NodeRequest;

@@ -1,16 +1,16 @@
 // `nodepool [-c CONF] [-s SECURE] [--debug] [--version] <command>`: the operator CLI.
 // Only commander loads up front; each command's module (and the config, ZooKeeper and cloud
 // code it needs) is imported when that command runs, so start-up stays short.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { homedir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Command, CommanderError, Option } from 'commander';
 import type { CliContext, GlobalOptions } from './context.ts';
 import type { CliIo } from './io.ts';
+import type { Clock } from '../util/clock.ts';
 
 export const DEFAULT_CONFIG = '/etc/nodepool/nodepool.yaml';
-export const DEFAULT_SECURE = '/etc/nodepool/secure.conf';
 
 function packageVersion(): string {
   try {
@@ -25,6 +25,8 @@ interface RunDeps {
   io?: CliIo;
   env?: Record<string, string | undefined>;
   cwd?: string;
+  /** The time ages and state times are computed against (default the system clock; tests pin it). */
+  clock?: Clock;
 }
 
 /** Builds the program; `main` parses argv with it. Exported for tests of the argument surface. */
@@ -34,7 +36,7 @@ export function buildProgram(deps: RunDeps = {}): { program: Command; exitCode: 
   const program = new Command('nodepool')
     .description('Manage a pool of ready OpenStack nodes (upstream Nodepool compatible).')
     .option('-c, --config <path>', 'path to nodepool.yaml (env NODEPOOL_CONFIG)', env.NODEPOOL_CONFIG || DEFAULT_CONFIG)
-    .option('-s, --secure <path>', `path to the secure file (default ${DEFAULT_SECURE} when present)`)
+    .option('-s, --secure <path>', 'path to the secure file (read only when given, as upstream)')
     .option('-l, --logconfig <path>', 'accepted for upstream compatibility; logging goes to stderr')
     .option('--debug', 'log debug detail to stderr', false)
     .version(packageVersion(), '--version', 'show the version')
@@ -50,8 +52,7 @@ export function buildProgram(deps: RunDeps = {}): { program: Command; exitCode: 
 
   const globals = (): GlobalOptions => {
     const o = program.opts<{ config: string; secure?: string; debug: boolean }>();
-    const secure = o.secure ?? (existsSync(DEFAULT_SECURE) ? DEFAULT_SECURE : undefined);
-    return { config: o.config, secure, debug: o.debug };
+    return { config: o.config, secure: o.secure, debug: o.debug };
   };
 
   /** Runs a command with config + ZooKeeper; every failure becomes one stderr line and exit 1. */
@@ -67,7 +68,7 @@ export function buildProgram(deps: RunDeps = {}): { program: Command; exitCode: 
     // NODEPOOL_CLI_TIMING=1: where a command's wall time goes (ms since process start), on stderr.
     const timing = env.NODEPOOL_CLI_TIMING === '1' ? [`start ${performance.now().toFixed(0)}`] : null;
     try {
-      ctx = await openContext(options, { io, clock: systemClock, logger, env, cwd: deps.cwd ?? process.cwd(), home: homedir() });
+      ctx = await openContext(options, { io, clock: deps.clock ?? systemClock, logger, env, cwd: deps.cwd ?? process.cwd(), home: homedir() });
       timing?.push(`config+zookeeper ${performance.now().toFixed(0)}`);
       await fn(ctx);
       timing?.push(`command ${performance.now().toFixed(0)}`);
@@ -125,12 +126,13 @@ export function buildProgram(deps: RunDeps = {}): { program: Command; exitCode: 
   program.command('import-image-data').description('import image records from an export file').argument('<path>')
     .action((path) => withContext(async (ctx) => (await import('./commands/import-image-data.ts')).runImportImageData(ctx, path))());
   program.command('config-validate').description('validate the configuration file (no ZooKeeper)')
-    .action(async () => {
+    .option('--strict', 'files missing on this host (private keys, ready-scripts, elements-dir) are errors, not warnings', false)
+    .action(async (o: { strict: boolean }) => {
       const { runConfigValidate } = await import('./commands/config-validate.ts');
-      const o = globals();
+      const g = globals();
       const io = deps.io;
       exitCode = await runConfigValidate(
-        { config: o.config, secure: o.secure, env, cwd: deps.cwd ?? process.cwd() },
+        { config: g.config, secure: g.secure, env, cwd: deps.cwd ?? process.cwd(), strict: o.strict },
         io ? { stdout: { write: (s: string) => io.out(s) }, stderr: { write: (s: string) => io.err(s) } } : { stdout: process.stdout, stderr: process.stderr },
       );
     });

@@ -1,5 +1,5 @@
 // Prints a status listing as upstream's table, or as the web app's JSON with --json.
-import { renderStatusText, renderStatusJson, type StatusTable } from '../web/status.ts';
+import { renderStatusText, renderStatusJson, type StatusTable } from '../status/listings.ts';
 import type { CliContext } from './context.ts';
 
 export interface ListingOptions {

@@ -24,6 +24,8 @@ export class QuotaError extends CloudError {}
 export class TransientError extends CloudError {}
 /** Will not succeed on retry: 4xx, a server in ERROR, a killed image. */
 export class TerminalError extends CloudError {}
+/** The server went to ERROR status while being created (upstream's LaunchStatusException). */
+export class ServerStatusError extends TerminalError {}
 /** The resource does not exist (404). */
 export class NotFoundError extends TerminalError {}
 /** An operation exceeded its deadline. */

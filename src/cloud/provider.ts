@@ -90,6 +90,9 @@ export interface UploadImageSpec {
   signal?: AbortSignal;
 }
 
+/** A block-storage volume: its size and the servers it is attached to. */
+export interface VolumeInfo { id: string; sizeGb: number; attachedTo: string[] }
+
 export interface FloatingIpInfo { id: string; address: string; portId: string | null; status: string }
 export interface PortInfo { id: string; status: string; deviceOwner: string; deviceId: string }
 
@@ -109,8 +112,11 @@ export interface CloudProvider {
 
   /** Resources the label needs (cores, instances, ram[, volumes, volume-gb]). */
   quotaForLabel(label: PoolLabelConfig): Promise<QuotaLimits>;
-  /** Absolute limits of the project (Infinity where unlimited). */
+  /** Absolute limits of the project (Infinity where unlimited); with a volume service also
+   *  `volumes` and `volume-gb`. */
   quotaLimits(): Promise<QuotaLimits>;
+  /** The project's volumes, for unmanaged volume usage; absent or [] without a volume service. */
+  listVolumes?(): Promise<VolumeInfo[]>;
   listFlavors(): Promise<FlavorInfo[]>;
   listAvailabilityZones(): Promise<string[]>;
 

@@ -1,5 +1,5 @@
-// Resolves `parent` chains of top-level diskimages: elements append (parent's first), env-vars
-// and metadata are dict-updated, scalars override; then upstream's defaults fill the gaps.
+// Resolves `parent` chains of top-level diskimages as upstream does (see merge below); then
+// upstream's defaults fill the gaps.
 import type { DiskImageConfig } from './model.ts';
 import { DISKIMAGE_DEFAULTS, type RawDiskimage } from './schema/diskimages.ts';
 
@@ -39,20 +39,23 @@ export function resolveDiskimages(raw: readonly RawDiskimage[]): {
   return { diskimages, problems };
 }
 
-/** `chain` is root first, `self` last. */
+/**
+ * `chain` is root first, `self` last. As upstream's DiskImage.setFromConfig, applied down the
+ * chain: a value overrides only when it is truthy in Python (so `pause: false` under a paused
+ * parent keeps it paused, and `rebuild-age: 0` / `build-timeout: 0` keep the default), elements
+ * append, env-vars update, and a non-empty `metadata` replaces the parent's.
+ */
 function merge(chain: RawDiskimage[], self: RawDiskimage): DiskImageConfig {
   const pick = <K extends keyof RawDiskimage>(key: K): RawDiskimage[K] | undefined => {
     let value: RawDiskimage[K] | undefined;
-    for (const img of chain) if (img[key] !== undefined) value = img[key];
+    for (const img of chain) if (pythonTruthy(img[key])) value = img[key];
     return value;
   };
   const elements: string[] = [];
   const envVars: Record<string, string> = {};
-  const metadata: Record<string, string> = {};
   for (const img of chain) {
     elements.push(...(img.elements ?? []));
     Object.assign(envVars, img['env-vars'] ?? {});
-    Object.assign(metadata, img.metadata ?? {});
   }
   return {
     name: self.name,
@@ -72,6 +75,14 @@ function merge(chain: RawDiskimage[], self: RawDiskimage): DiskImageConfig {
     username: pick('username') ?? DISKIMAGE_DEFAULTS.username,
     pythonPath: pick('python-path') ?? DISKIMAGE_DEFAULTS.pythonPath,
     shellType: pick('shell-type') ?? null,
-    metadata,
+    metadata: { ...(pick('metadata') ?? {}) },
   };
+}
+
+/** Python's truth value of a config value: 0, '', [], {}, false and None are false. */
+function pythonTruthy(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
 }

@@ -1,74 +1,67 @@
-// `%(NODEPOOL_X)` placeholders in string values, filled from environment variables whose
-// names start with NODEPOOL_ (upstream config.substitute_env_vars). The environment is passed
-// in; nothing here reads process.env.
-import { parse } from 'yaml';
-import type { ConfigPath, ConfigProblem } from './errors.ts';
-import { problemAt } from './schema-problems.ts';
-import type { YamlSource } from './yaml-source.ts';
-
-// Python %-format with a mapping key; the trailing conversion `s` is optional here.
-const PLACEHOLDER = /%\((NODEPOOL_[A-Za-z0-9_]*)\)s?/g;
-const WHOLE = /^%\((NODEPOOL_[A-Za-z0-9_]*)\)s?$/;
+// `%(NODEPOOL_X)` placeholders, filled in the raw text before YAML parsing as upstream does
+// (nodepool/config.py substitute_env_vars: for every environment variable whose name starts
+// with NODEPOOL_, replace the literal text `%(NAME)` by its value). So `port: %(NODEPOOL_PORT)`
+// unquoted is a number, a quoted one a string; a placeholder whose variable is unset stays as
+// written; `%(NODEPOOL_X)s` keeps its `s`. The environment is passed in; nothing here reads
+// process.env. Positions in the substituted text map back to the file as written.
+import type { OriginalText } from './yaml-source.ts';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export function substituteEnv(
-  value: unknown,
-  env: Env,
-  source: YamlSource,
-): { value: unknown; problems: ConfigProblem[] } {
-  const problems: ConfigProblem[] = [];
-  // In place (the value is our own fresh copy from toJS) and with one shared path stack:
-  // large files have tens of thousands of scalars and almost none hold a placeholder.
-  const path: (string | number)[] = [];
-  const visit = (v: unknown): unknown => {
-    if (typeof v === 'string') return v.includes('%(') ? substituteString(v, env, [...path], source, problems) : v;
-    if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) {
-        path.push(i);
-        v[i] = visit(v[i]);
-        path.pop();
-      }
-    } else if (v !== null && typeof v === 'object') {
-      const obj = v as Record<string, unknown>;
-      for (const k of Object.keys(obj)) {
-        path.push(k);
-        obj[k] = visit(obj[k]);
-        path.pop();
-      }
-    }
-    return v;
-  };
-  return { value: visit(value), problems };
+const PLACEHOLDER = /%\((NODEPOOL_[^)]*)\)/g;
+
+export interface Substitution {
+  /** The text to parse. */
+  text: string;
+  /** The file as written, and how an offset of `text` maps into it. */
+  original: OriginalText;
+  /** Names of the variables substituted, sorted, each once. */
+  consumed: string[];
+  /** Placeholders left as written because their variable is not set (offset in `text`). */
+  unset: { name: string; offset: number }[];
 }
 
-function substituteString(
-  text: string,
-  env: Env,
-  path: ConfigPath,
-  source: YamlSource,
-  problems: ConfigProblem[],
-): unknown {
-  const missing: string[] = [];
-  const replaced = text.replace(PLACEHOLDER, (_all, name: string) => {
-    const found = env[name];
-    if (found === undefined) { missing.push(name); return ''; }
-    return found;
-  });
-  if (missing.length > 0) {
-    problems.push(problemAt(source, path, false,
-      `environment variable ${missing.join(', ')} is not set (expected it in the environment for %(${missing[0]}))`));
-    return text;
-  }
-  // A value that is only a placeholder takes the type the text would have had in the file,
-  // so `port: '%(NODEPOOL_PORT)'` with NODEPOOL_PORT=8005 gives the number 8005.
-  if (WHOLE.test(text)) {
-    try {
-      const typed: unknown = parse(replaced, { version: '1.1' });
-      if (typed === null || ['number', 'boolean'].includes(typeof typed)) return typed ?? replaced;
-    } catch {
-      // Not a scalar YAML would read: keep the string.
+// One replaced stretch: [start, end) of the new text came from [origStart, origEnd) of the file.
+interface Segment { start: number; end: number; origStart: number; origEnd: number }
+
+export function substituteEnvText(written: string, env: Env): Substitution {
+  const segments: Segment[] = [];
+  const consumed = new Set<string>();
+  const unset: { name: string; offset: number }[] = [];
+  let out = '';
+  let last = 0;
+  // One pass over the file; upstream replaces variable by variable, which differs only when a
+  // value itself contains another %(NODEPOOL_Y) placeholder (it may then be replaced too).
+  for (const m of written.matchAll(PLACEHOLDER)) {
+    const name = m[1];
+    const value = Object.prototype.hasOwnProperty.call(env, name) ? env[name] : undefined;
+    if (value === undefined) {
+      unset.push({ name, offset: out.length + (m.index - last) });
+      continue;
     }
+    consumed.add(name);
+    out += written.slice(last, m.index);
+    segments.push({ start: out.length, end: out.length + value.length, origStart: m.index, origEnd: m.index + m[0].length });
+    out += value;
+    last = m.index + m[0].length;
   }
-  return replaced;
+  if (segments.length === 0) {
+    return { text: written, original: { text: written, toOriginal: (o) => o }, consumed: [], unset };
+  }
+  out += written.slice(last);
+  return { text: out, original: { text: written, toOriginal: (o) => toOriginal(segments, o) }, consumed: [...consumed].sort(), unset };
+}
+
+/** Inside a substituted value: the placeholder's start; elsewhere: shifted by what came before. */
+function toOriginal(segments: Segment[], offset: number): number {
+  let lo = 0;
+  let hi = segments.length - 1;
+  let before: Segment | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (segments[mid].start <= offset) { before = segments[mid]; lo = mid + 1; } else hi = mid - 1;
+  }
+  if (!before) return offset;
+  if (offset < before.end) return before.origStart;
+  return before.origEnd + (offset - before.end);
 }

@@ -6,7 +6,8 @@ import type { z } from 'zod';
 import { dirname, join, resolve } from 'node:path';
 import { deepFreeze } from './deep-freeze.ts';
 import { detectFormat, isRecord } from './detect-format.ts';
-import { substituteEnv, type Env } from './env-substitute.ts';
+import type { Env } from './env-substitute.ts';
+import { nonStringKeyProblems, readYaml } from './read-yaml.ts';
 import { ConfigError, hasErrors, type ConfigProblem } from './errors.ts';
 import { diskProbe, fileProblems, type FileProbe } from './file-checks.ts';
 import type { NodepoolConfig } from './model.ts';
@@ -19,7 +20,6 @@ import { schemaProblems } from './schema-problems.ts';
 import { parseWithoutBadKeys, withoutEchoes } from './schema-recovery.ts';
 import { mergeSecure } from './secure-merge.ts';
 import { semanticProblems } from './semantic-checks.ts';
-import { YamlSource } from './yaml-source.ts';
 
 export interface LoadOptions {
   /** Path of the secure file (`-s`). */
@@ -30,6 +30,8 @@ export interface LoadOptions {
   cwd?: string;
   /** How file checks see the disk (private keys, ready-scripts); defaults to the real disk. */
   files?: FileProbe;
+  /** Files missing on this host (private keys, ready-scripts, elements-dir) are errors, not warnings. */
+  strict?: boolean;
 }
 
 export interface ValidationResult {
@@ -46,6 +48,9 @@ export interface TextInput {
   secure?: { file: string; text: string };
   env: Env;
   files?: FileProbe;
+  /** Where a relative elements-dir is looked for; defaults to the config's directory. */
+  cwd?: string;
+  strict?: boolean;
 }
 
 /** Validates config text already in memory (what the file loaders and the benchmark use). */
@@ -61,24 +66,21 @@ export function validateConfigText(input: TextInput): ValidationResult {
 }
 
 function collect(input: TextInput): { config: NodepoolConfig | null; problems: ConfigProblem[] } {
-  const source = new YamlSource(input.file, input.text);
-  const problems = source.syntaxProblems();
-  if (problems.length > 0) return { config: null, problems };
+  const { source, consumed, problems } = readYaml(input.file, input.text, input.env);
+  const syntax = source.syntaxProblems();
+  if (syntax.length > 0) return { config: null, problems: [...problems, ...syntax] };
 
-  const { value: parsed, problems: valueProblems } = source.toJS();
-  if (valueProblems.length > 0) return { config: null, problems: valueProblems };
+  const { value: parsed } = source.toJS();
+  const badKeys = nonStringKeyProblems(parsed, source);
+  if (badKeys.length > 0) return { config: null, problems: [...problems, ...badKeys] };
   if (!isRecord(parsed)) {
     const got = parsed === null || parsed === undefined ? 'an empty file' : Array.isArray(parsed) ? 'a list' : `a ${typeof parsed}`;
     const pos = source.positionOf([]);
-    return { config: null, problems: [{ severity: 'error', file: input.file, line: pos.line, col: pos.col, path: '(top level)', message: `got ${got} (expected a mapping of nodepool settings)` }] };
+    problems.push({ severity: 'error', file: input.file, line: pos.line, col: pos.col, path: '(top level)', message: `got ${got} (expected a mapping of nodepool settings)` });
+    return { config: null, problems };
   }
-  const substituted = substituteEnv(parsed, input.env, source);
-  problems.push(...substituted.problems);
-  const raw = substituted.value;
-  // A value whose variable is missing is already reported; its type error would repeat it.
-  const envPaths = new Set(substituted.problems.map((p) => p.path));
-  const schemaIssues = (issues: Parameters<typeof schemaProblems>[0]) =>
-    schemaProblems(issues, raw, source).filter((p) => !envPaths.has(p.path));
+  const raw = parsed;
+  const schemaIssues = (issues: Parameters<typeof schemaProblems>[0]) => schemaProblems(issues, raw, source);
 
   const format = detectFormat(raw);
   const origins = new Origins();
@@ -109,10 +111,14 @@ function collect(input: TextInput): { config: NodepoolConfig | null; problems: C
     if (!data) return { config: null, problems };
     config = normalizeCurrent(data, laterCtx);
   }
+  origins.set(config, source, []);
   config.secureFile = null;
+  config.consumedEnvVars = consumed;
   if (input.secure) mergeSecure(config, input.secure.file, input.secure.text, input.env, later);
   later.push(...semanticProblems(config, origins));
-  later.push(...fileProblems(config, origins, input.files ?? diskProbe, configDir));
+  later.push(...fileProblems(config, origins, {
+    probe: input.files ?? diskProbe, configDir, cwd: input.cwd ?? configDir, strict: input.strict ?? false,
+  }));
   problems.push(...withoutEchoes(later, dropped));
   return { config: schemaFailed ? null : config, problems };
 }
@@ -131,6 +137,8 @@ export async function validateConfig(path: string, opts: LoadOptions): Promise<V
     secure: secureFile !== undefined && secureText !== undefined ? { file: secureFile, text: secureText } : undefined,
     env: opts.env,
     files: opts.files,
+    cwd: opts.cwd ?? process.cwd(),
+    strict: opts.strict,
   });
 }
 

@@ -55,7 +55,8 @@ export interface CloudImageConfig {
   connectionPort: number;
   imageId: string | null;
   imageName: string | null;
-  username: string;
+  /** null when the config does not set one (upstream's default). */
+  username: string | null;
   pythonPath: string;
   shellType: string | null;
 }
@@ -151,6 +152,8 @@ export interface NodepoolConfig {
   imagesDir: string | null;
   buildLogDir: string;
   buildLogRetention: number;
+  /** Seconds a removed diskimage/provider waits before the janitor deletes its images (default 600). */
+  imageRemovalGrace?: number;
   maxHoldAge: number; // Infinity when unset
   tenantResourceLimits: TenantResourceLimit[];
   cron: { check: string; cleanup: string };
@@ -158,6 +161,13 @@ export interface NodepoolConfig {
   deleteInterval: number;
   /** Absolute path of the secure file merged in (`-s`), if any. */
   secureFile?: string | null;
+  /**
+   * NODEPOOL_ environment variables substituted into the config or secure file, sorted: they
+   * may hold secrets, so they are kept out of what is handed to nodes (ready-scripts).
+   */
+  consumedEnvVars?: string[];
+  /** Classic `ready-script-env`: only these daemon NODEPOOL_* variables reach ready-scripts (absent: all but the consumed ones). */
+  readyScriptEnv?: readonly string[] | null;
 }
 
 // ----- clouds.yaml as openstacksdk reads it

@@ -15,7 +15,7 @@ import type {
 } from './model.ts';
 import type { NormalizeContext } from './normalize-current.ts';
 import { orInfinity } from './schema/common.ts';
-import { CLASSIC_IGNORED_KEYS, type RawClassic, type RawClassicProvider } from './schema/classic.ts';
+import { CLASSIC_03_KEYS, CLASSIC_IGNORED_KEYS, CLASSIC_LOST_KEYS, type RawClassic, type RawClassicProvider } from './schema/classic.ts';
 import { DISKIMAGE_DEFAULTS } from './schema/diskimages.ts';
 import { problemAt } from './schema-problems.ts';
 
@@ -89,10 +89,12 @@ export function normalizeClassic(raw: RawClassic, input: unknown, ctx: Normalize
     imagesDir: raw['images-dir'] ?? null,
     buildLogDir: '/var/log/nodepool/builds',
     buildLogRetention: 7,
+    imageRemovalGrace: 600,
     maxHoldAge: Infinity,
     tenantResourceLimits: [],
     cron,
     deleteInterval: DELETE_INTERVAL_SECONDS,
+    readyScriptEnv: raw['ready-script-env'] ?? null,
   };
 }
 
@@ -198,26 +200,49 @@ export function cronProblem(expr: string): string | null {
   }
 }
 
-/** One warning naming every key present that means nothing here (Jenkins, gearman, MySQL, inline credentials). */
+/**
+ * One warning naming every key present that means nothing here (Jenkins, gearman, MySQL, inline
+ * credentials), one naming 0.3's snapshot-image keys, and one per key whose feature is lost,
+ * saying what is lost.
+ */
 function warnIgnoredKeys(input: unknown, ctx: NormalizeContext): void {
   if (!isRecord(input)) return;
   const found: ConfigPath[] = [];
-  const scan = (obj: unknown, base: ConfigPath, keys: readonly string[]) => {
-    if (isRecord(obj)) for (const k of keys) if (k in obj) found.push([...base, k]);
+  const old03: ConfigPath[] = [];
+  const scan = (obj: unknown, base: ConfigPath, keys: readonly string[], into = found) => {
+    if (isRecord(obj)) for (const k of keys) if (k in obj) into.push([...base, k]);
+  };
+  const lost = (obj: unknown, base: ConfigPath, keys: Record<string, string>) => {
+    if (!isRecord(obj)) return;
+    for (const [k, what] of Object.entries(keys)) {
+      if (k in obj) ctx.problems.push(problemAt(ctx.source, [...base, k], true, `ignored '${k}': ${what}`, 'warning'));
+    }
   };
   const each = (list: unknown, base: ConfigPath, fn: (item: unknown, path: ConfigPath) => void) => {
     if (Array.isArray(list)) list.forEach((item, i) => fn(item, [...base, i]));
   };
   scan(input, [], CLASSIC_IGNORED_KEYS.top);
+  scan(input, [], CLASSIC_03_KEYS.top, old03);
+  scan(input.cron, ['cron'], CLASSIC_03_KEYS.cron, old03);
   each(input.providers, ['providers'], (p, pp) => {
     scan(p, pp, CLASSIC_IGNORED_KEYS.provider);
+    lost(p, pp, CLASSIC_LOST_KEYS.provider);
     if (!isRecord(p)) return;
     each(p.networks, [...pp, 'networks'], (n, np) => scan(n, np, CLASSIC_IGNORED_KEYS.network));
-    each(p.images, [...pp, 'images'], (img, ip) => scan(img, ip, CLASSIC_IGNORED_KEYS.image));
+    each(p.images, [...pp, 'images'], (img, ip) => {
+      scan(img, ip, CLASSIC_IGNORED_KEYS.image);
+      scan(img, ip, CLASSIC_03_KEYS.image, old03);
+    });
   });
-  each(input.labels, ['labels'], (l, lp) => scan(l, lp, CLASSIC_IGNORED_KEYS.label));
-  if (found.length === 0) return;
-  ctx.problems.push(problemAt(ctx.source, found[0], true,
-    `ignored ${found.length} classic key${found.length === 1 ? '' : 's'} with no meaning here: ${found.map(formatPath).join(', ')} ` +
-      '(no Jenkins, gearman or database; credentials come from clouds.yaml)', 'warning'));
+  each(input.labels, ['labels'], (l, lp) => lost(l, lp, CLASSIC_LOST_KEYS.label));
+  if (found.length > 0) {
+    ctx.problems.push(problemAt(ctx.source, found[0], true,
+      `ignored ${found.length} classic key${found.length === 1 ? '' : 's'} with no meaning here: ${found.map(formatPath).join(', ')} ` +
+        '(no Jenkins, gearman or database; credentials come from clouds.yaml)', 'warning'));
+  }
+  if (old03.length > 0) {
+    ctx.problems.push(problemAt(ctx.source, old03[0], true,
+      `ignored ${old03.length} nodepool 0.3 snapshot-image key${old03.length === 1 ? '' : 's'}: ${old03.map(formatPath).join(', ')} ` +
+        '(no image is booted from base-image and snapshotted after a setup script; images are built by diskimage-builder from diskimages)', 'warning'));
+  }
 }

@@ -56,8 +56,9 @@ export function normalizeCurrent(raw: RawCurrent, ctx: NormalizeContext): Nodepo
     imagesDir: raw['images-dir'] ?? null,
     buildLogDir: raw['build-log-dir'],
     buildLogRetention: raw['build-log-retention'],
-    // Upstream: 0 or absent means nodes are held forever.
-    maxHoldAge: raw['max-hold-age'] ? raw['max-hold-age'] : Infinity,
+    imageRemovalGrace: raw['image-removal-grace'],
+    // Upstream: absent, 0 or negative means nodes are held forever.
+    maxHoldAge: raw['max-hold-age'] !== undefined && raw['max-hold-age'] > 0 ? raw['max-hold-age'] : Infinity,
     tenantResourceLimits: raw['tenant-resource-limits'].map((t) => {
       const limits: Record<string, number> = {};
       for (const [k, v] of Object.entries(t)) if (k !== 'tenant-name') limits[TENANT_LIMIT_NAMES[k] ?? k] = v as number;
@@ -102,7 +103,8 @@ function provider(p: RawProvider, base: (string | number)[], ctx: NormalizeConte
       imageId: c['image-id'] ?? null,
       // Neither set: the cloud image is looked up by its own name.
       imageName: c['image-name'] ?? (c['image-id'] === undefined ? c.name : null),
-      username: c.username ?? 'zuul',
+      // Upstream leaves it unset (None); readers of the node fall back to zuul.
+      username: c.username ?? null,
       pythonPath: c['python-path'],
       shellType: c['shell-type'] ?? null,
     };

@@ -1,23 +1,20 @@
 // The secure file (`-s`, reference §4.1): replaces zookeeper-servers, sets zookeeper-tls and
 // merges env-vars into named diskimages, so secrets can live in a file with tighter permissions.
-import { substituteEnv, type Env } from './env-substitute.ts';
+import type { Env } from './env-substitute.ts';
 import type { ConfigProblem } from './errors.ts';
 import type { NodepoolConfig } from './model.ts';
 import { secureSchema } from './schema/current.ts';
 import { problemAt, schemaProblems } from './schema-problems.ts';
-import { YamlSource } from './yaml-source.ts';
+import { readYaml } from './read-yaml.ts';
 
 export function mergeSecure(
   config: NodepoolConfig, file: string, text: string, env: Env, problems: ConfigProblem[],
 ): void {
-  const source = new YamlSource(file, text);
+  const { source, consumed, problems: envProblems } = readYaml(file, text, env);
+  problems.push(...envProblems);
   const syntax = source.syntaxProblems();
   if (syntax.length > 0) { problems.push(...syntax); return; }
-  const read = source.toJS();
-  if (read.problems.length > 0) { problems.push(...read.problems); return; }
-  const substituted = substituteEnv(read.value ?? {}, env, source);
-  problems.push(...substituted.problems);
-  const raw = substituted.value;
+  const raw = source.toJS().value ?? {};
   const parsed = secureSchema.safeParse(raw);
   if (!parsed.success) { problems.push(...schemaProblems(parsed.error.issues, raw, source)); return; }
   const secure = parsed.data;
@@ -36,4 +33,5 @@ export function mergeSecure(
     target.secureEnvVars = [...new Set([...(target.secureEnvVars ?? []), ...Object.keys(d['env-vars'])])];
   });
   config.secureFile = file;
+  config.consumedEnvVars = [...new Set([...(config.consumedEnvVars ?? []), ...consumed])].sort();
 }

@@ -1,5 +1,6 @@
-// Reads a YAML file the way PyYAML does (YAML 1.1) and keeps the node positions so every
-// later problem (schema or semantic) can point at its line and column.
+// Reads a YAML file as PyYAML's safe_load does (yaml/pyyaml-construct.ts builds the values on
+// the `yaml` package's document) and keeps the node positions so every later problem (schema or
+// semantic) can point at its line and column in the file as written.
 import {
   LineCounter,
   parseDocument,
@@ -13,52 +14,57 @@ import {
   type Node,
 } from 'yaml';
 import { formatPath, type ConfigPath, type ConfigProblem } from './errors.ts';
-import { fastParseYaml } from './fast-yaml.ts';
+import { constructDocument, scalarValue, type FloatWrapper } from './yaml/pyyaml-construct.ts';
+import { firstRefusedTab, textChecker } from './yaml/pyyaml-tabs.ts';
 
 export interface Position { line: number; col: number }
+
+/** The file as written when the parsed text is not it (after %(NODEPOOL_X) substitution). */
+export interface OriginalText {
+  text: string;
+  /** The offset in `text` that an offset of the parsed text came from. */
+  toOriginal(offset: number): number;
+}
 
 export class YamlSource {
   readonly file: string;
   private readonly text: string;
-  /** The plain-subset reader's result; undefined when the file needs the full parser. */
-  private readonly fast: unknown;
-  private fastHandedOut = false;
-  private parsed: { doc: Document.Parsed; lineCounter: LineCounter } | null = null;
+  private readonly doc: Document.Parsed;
+  private readonly lineCounter: LineCounter;
+  /** Line starts of the file as written, for positions in problems. */
+  private readonly reportLines: LineCounter;
+  private readonly toOriginal: (offset: number) => number;
+  private readonly float: FloatWrapper | undefined;
+  private built: { value: unknown; problems: ConfigProblem[] } | null = null;
 
-  constructor(file: string, text: string) {
+  /** `float` marks floats apart from ints (the PyYAML differential test uses it). */
+  constructor(file: string, text: string, opts: { original?: OriginalText; float?: FloatWrapper } = {}) {
+    const { original } = opts;
+    this.float = opts.float;
     this.file = file;
     this.text = text;
-    this.fast = fastParseYaml(text);
-  }
-
-  /** The full document with positions, parsed on first use (problems need it, valid files not). */
-  get doc(): Document.Parsed {
-    return this.full().doc;
-  }
-
-  private get lineCounter(): LineCounter {
-    return this.full().lineCounter;
-  }
-
-  private full(): { doc: Document.Parsed; lineCounter: LineCounter } {
-    if (!this.parsed) {
-      const lineCounter = new LineCounter();
-      const doc = parseDocument(this.text, {
-        version: '1.1',
-        lineCounter,
-        uniqueKeys: true,
-        prettyErrors: true,
-        merge: true,
-      });
-      this.parsed = { doc, lineCounter };
+    this.lineCounter = new LineCounter();
+    // PyYAML's resolution is ours (pyyaml-construct.ts): the failsafe schema keeps every scalar's
+    // text and tag; duplicate and merge keys are handled there too.
+    this.doc = parseDocument(text, {
+      version: '1.1',
+      schema: 'failsafe',
+      lineCounter: this.lineCounter,
+      uniqueKeys: false,
+      prettyErrors: false,
+    });
+    this.toOriginal = original ? original.toOriginal : (o) => o;
+    if (original) {
+      this.reportLines = new LineCounter();
+      this.reportLines.addNewLine(0);
+      for (let i = original.text.indexOf('\n'); i >= 0; i = original.text.indexOf('\n', i + 1)) this.reportLines.addNewLine(i + 1);
+    } else {
+      this.reportLines = this.lineCounter;
     }
-    return this.parsed;
   }
 
-  /** YAML syntax errors and duplicate keys, each at its own line. */
+  /** YAML syntax errors, then what stops the values being built (duplicate keys, bad aliases), each at its own line. */
   syntaxProblems(): ConfigProblem[] {
-    // The subset reader accepts only well-formed plain YAML (it gives up on anything doubtful).
-    if (this.fast !== undefined) return [];
     const out: ConfigProblem[] = [];
     const seen = new Set<string>();
     const multiline = new Set(this.doc.errors.filter((e) => e.code === 'MULTILINE_IMPLICIT_KEY').map((e) => e.pos[0]));
@@ -66,41 +72,37 @@ export class YamlSource {
       // The same mis-indented key yields both errors; the multi-line one knows the right line.
       if (err.code === 'BLOCK_AS_IMPLICIT_KEY' && multiline.has(err.pos[0])) continue;
       let offset = err.pos[0];
-      let pos = err.linePos?.[0] ?? this.lineCounter.linePos(offset);
       let message = err.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
       if (err.code === 'MULTILINE_IMPLICIT_KEY') {
         // As PyYAML does, blame the line where the unexpected `key:` is.
         const line = this.lineCounter.linePos(err.pos[1]).line;
-        const start = this.lineCounter.lineStarts[line - 1];
-        offset = start + (/^\s*/.exec(this.text.slice(start))?.[0].length ?? 0);
-        pos = this.lineCounter.linePos(offset);
+        const lineStart = this.lineCounter.lineStarts[line - 1];
+        offset = lineStart + (/^\s*/.exec(this.text.slice(lineStart))?.[0].length ?? 0);
         message = 'a key where a value continues (check the indentation of this line; expected it aligned with its sibling keys)';
       } else {
-        message += err.code === 'DUPLICATE_KEY' ? ' (each key once per mapping)' : ' (valid YAML)';
+        message += ' (valid YAML)';
       }
       // The parser notices an unclosed [ or { only where the next block starts; point at the
       // bracket the operator forgot to close instead.
       const unclosed = /^Flow (sequence|map)/.test(message) ? this.unclosedFlowBefore(offset) : undefined;
       if (unclosed !== undefined) {
         offset = unclosed.offset;
-        pos = this.lineCounter.linePos(offset);
         message = `unclosed flow ${unclosed.kind} '${unclosed.kind === 'sequence' ? '[' : '{'}' (expected a closing '${unclosed.kind === 'sequence' ? ']' : '}'}')`;
       }
+      const pos = this.linePos(offset);
       // One report per place: a single mistake often yields several parser errors.
       const id = `${pos.line}:${pos.col}`;
       if (seen.has(id)) continue;
       seen.add(id);
-      const what = err.code === 'DUPLICATE_KEY' ? 'duplicate key' : 'YAML syntax error';
-      out.push({
-        severity: 'error',
-        file: this.file,
-        line: pos.line,
-        col: pos.col,
-        path: this.pathAt(offset),
-        message: `${what}: ${message}`,
-      });
+      out.push({ severity: 'error', file: this.file, line: pos.line, col: pos.col, path: this.pathAt(offset), message: `YAML syntax error: ${message}` });
     }
-    return out;
+    if (out.length > 0) return out;
+    const tab = firstRefusedTab(this.text, this.doc);
+    if (tab !== undefined) {
+      const pos = this.linePos(tab);
+      return [{ severity: 'error', file: this.file, line: pos.line, col: pos.col, path: this.pathAt(tab), message: 'YAML syntax error: a tab character where PyYAML reads none (expected spaces; tabs only inside quotes, block scalars and comments)' }];
+    }
+    return this.build().problems;
   }
 
   /** The innermost flow collection that is still open at `offset`. */
@@ -120,46 +122,26 @@ export class YamlSource {
   }
 
   /**
-   * The plain data, as PyYAML's safe_load would give it, or the problem that prevents it (an
-   * alias without its anchor, a merge of something that is not a mapping).
+   * The plain data, as PyYAML's safe_load would give it, or the problems that prevent it (a
+   * duplicate key, an alias without its anchor, a merge of something that is not a mapping).
+   * Built once: callers must not change it.
    */
   toJS(): { value: unknown; problems: ConfigProblem[] } {
-    if (this.fast !== undefined) {
-      // Callers may change what they get (env substitution works in place): hand out the first
-      // result once, then fresh ones.
-      if (!this.fastHandedOut) {
-        this.fastHandedOut = true;
-        return { value: this.fast, problems: [] };
-      }
-      return { value: fastParseYaml(this.text), problems: [] };
-    }
-    try {
-      return { value: this.doc.toJS({ maxAliasCount: 1000 }), problems: [] };
-    } catch (err) {
-      return { value: undefined, problems: [this.valueProblem(err as Error)] };
-    }
+    return this.build();
   }
 
-  private valueProblem(err: Error): ConfigProblem {
-    let offset = 0;
-    let message = `${err.message} (expected data YAML can build)`;
-    visit(this.doc, {
-      Alias: (_key, node) => {
-        if (node.resolve(this.doc) !== undefined || offset) return;
-        offset = node.range?.[0] ?? 0;
-        message = `alias *${node.source} has no anchor &${node.source} before it (expected the anchor to be defined earlier)`;
-      },
-      Pair: (_key, pair) => {
-        // With merge keys on, `<<` may be resolved to a symbol; its source text is what counts.
-        if (offset || !isScalar(pair.key) || (pair.key.source !== '<<' && String(pair.key.value) !== '<<' && !(typeof pair.key.value === 'symbol'))) return;
-        const v = isAlias(pair.value) ? pair.value.resolve(this.doc) : pair.value;
-        if (isMap(v) || (isSeq(v) && v.items.every((i) => isMap(isAlias(i) ? i.resolve(this.doc) : i)))) return;
-        offset = (pair.value as Node | null)?.range?.[0] ?? (pair.key as Node).range?.[0] ?? 0;
-        message = 'merge key << takes something that is not a mapping (expected a mapping or an alias of one)';
-      },
-    });
-    const pos = this.lineCounter.linePos(offset);
-    return { severity: 'error', file: this.file, line: pos.line, col: pos.col, path: this.pathAt(offset), message };
+  private build(): { value: unknown; problems: ConfigProblem[] } {
+    if (!this.built) {
+      const { value, problems } = constructDocument(this.doc, { float: this.float });
+      this.built = {
+        value: problems.length > 0 ? undefined : value,
+        problems: problems.map((p) => {
+          const pos = this.linePos(p.offset);
+          return { severity: 'error' as const, file: this.file, line: pos.line, col: pos.col, path: this.pathAt(p.offset), message: p.message };
+        }),
+      };
+    }
+    return this.built;
   }
 
   /**
@@ -174,7 +156,7 @@ export class YamlSource {
       const seg = path[i];
       if (isAlias(node)) node = node.resolve(this.doc);
       if (isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && keyText(p.key) === String(seg));
+        const pair = this.findPair(node, String(seg));
         if (!pair) break;
         const last = i === path.length - 1;
         const keyStart = rangeStart(pair.key);
@@ -191,8 +173,52 @@ export class YamlSource {
     return this.linePos(offset);
   }
 
+  /** Whether an offset of the parsed text is in a comment. */
+  inComment(offset: number): boolean {
+    return textChecker(this.text, this.doc).inComment(offset);
+  }
+
+  /** Where the key whose PyYAML value is `key` is, in the mapping at `path` (or the mapping). */
+  positionOfKeyValue(path: ConfigPath, key: unknown): Position {
+    let node: unknown = this.doc.contents;
+    for (const seg of path) {
+      if (isAlias(node)) node = node.resolve(this.doc);
+      if (isMap(node)) node = this.findPair(node, String(seg))?.value;
+      else if (isSeq(node) && typeof seg === 'number') node = node.items[seg];
+      else return this.positionOf(path);
+    }
+    if (isAlias(node)) node = node.resolve(this.doc);
+    const pair = isMap(node) ? node.items.find((p) => isScalar(p.key) && Object.is(scalarValue(p.key), key)) : undefined;
+    const start = rangeStart(pair?.key);
+    return start === undefined ? this.positionOf(path) : this.linePos(start);
+  }
+
+  /** A problem at an offset of the parsed text (reported where it is in the file as written). */
+  problemAtOffset(offset: number, severity: ConfigProblem['severity'], message: string): ConfigProblem {
+    const pos = this.linePos(offset);
+    return { severity, file: this.file, line: pos.line, col: pos.col, path: this.pathAt(offset), message };
+  }
+
+  /** The pair of `key` in a mapping, looking through its `<<` merges as PyYAML does. */
+  private findPair(map: Node, key: string, depth = 0): { key: unknown; value: unknown } | undefined {
+    if (!isMap(map) || depth > 20) return undefined;
+    const own = map.items.find((p) => isPair(p) && keyText(p.key) !== '<<' && keyText(p.key) === key);
+    if (own) return own;
+    for (const p of map.items) {
+      if (keyText(p.key) !== '<<' || !isScalar(p.key) || p.key.type !== 'PLAIN') continue;
+      const value = isAlias(p.value) ? p.value.resolve(this.doc) : p.value;
+      const sources = isSeq(value) ? value.items.map((i) => (isAlias(i) ? i.resolve(this.doc) : i)) : [value];
+      for (const src of sources) {
+        const found = this.findPair(src as Node, key, depth + 1);
+        if (found) return found;
+      }
+    }
+    return undefined;
+  }
+
+  /** Line and column in the file as written of an offset in the parsed text. */
   private linePos(offset: number): Position {
-    return this.lineCounter.linePos(offset);
+    return this.reportLines.linePos(this.toOriginal(offset));
   }
 
   private singleLine(node: unknown): boolean {

@@ -16,6 +16,8 @@ export interface DeclineInputs {
   labelResources: ReadonlyMap<string, Resources>;
   /** Null when ignore-provider-quota is set or limits are unknown. */
   cloudLimits: QuotaLimits | null;
+  /** What servers (and their volumes) not managed by this provider use of the cloud's quota. */
+  unmanaged?: Resources;
 }
 
 export const DECLINE_DISABLED = 'pool is disabled by max_servers';
@@ -43,7 +45,7 @@ export function getDeclineReasons(request: Pick<NodeRequest, 'node_types'>, inpu
   for (const label of request.node_types) {
     total = addResources(total, inputs.labelResources.get(label) ?? { instances: 1 });
   }
-  if (canNeverFit(inputs.cloudLimits, inputs.pool, total)) reasons.push(DECLINE_QUOTA);
+  if (canNeverFit(inputs.cloudLimits, inputs.unmanaged ?? {}, inputs.pool, total)) reasons.push(DECLINE_QUOTA);
   return reasons;
 }
 

@@ -25,6 +25,7 @@ import { LauncherLoop, type LoopPass } from './launcher-loop.ts';
 import { CronPass } from './cron-pass.ts';
 import { poolKey } from './launcher-id.ts';
 import { reportLauncherStats } from './stats-reporter.ts';
+import { reportZkStats } from './zk-stats.ts';
 
 /** Upstream's StatsWorker interval. */
 const STATS_INTERVAL_MS = 5000;
@@ -102,7 +103,8 @@ export class Launcher {
 
   /** True once running and the first passes were made (/ready). */
   isReady(): boolean {
-    return this.ready && this.state === 'running';
+    // Not while ZooKeeper is unusable (suspended, or the quorum gone): no work is taken then.
+    return this.ready && this.state === 'running' && this.zkUsable;
   }
 
   poolWorkers(): PoolWorker[] {
@@ -223,6 +225,9 @@ export class Launcher {
   private reportStats(): void {
     try {
       if (this.shared) reportLauncherStats(this.shared, [...this.pools.values()]);
+      if (this.shared && this.deps.metrics) {
+        reportZkStats(this.deps.metrics, this.deps.hostname, this.opts.connection, { node: this.shared.nodeCache, request: this.shared.requestCache });
+      }
     } catch (err) {
       this.deps.logger.warn({ err: String(err) }, 'stats report failed');
     }
@@ -270,6 +275,7 @@ export class Launcher {
 
   private connectionChanged(state: ConnectionState): void {
     const log = this.deps.logger;
+    this.deps.metrics?.gauge(`nodepool.launcher.${this.deps.hostname.replace(/\./g, '_')}.zookeeper.connected`, state === 'connected' ? 1 : 0);
     if (state === 'suspended') {
       this.zkUsable = false;
       log.warn('zookeeper connection suspended: not taking new work');

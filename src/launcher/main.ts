@@ -1,9 +1,10 @@
-// nodepool-launcher -c nodepool.yaml [-s secure.yaml] [--debug] [--no-webapp]
+// nodepool-launcher [-c nodepool.yaml] [-s secure.yaml] [-d] [-f] [-p pidfile] [-l logging.conf] [--no-webapp]
+// (upstream's command line; see src/util/daemon-args.ts)
 // SIGTERM/SIGINT: stop taking work, hand back in-flight requests, release locks, exit 0.
 // SIGHUP (and a changed config file): reload; an invalid new config is logged and the old kept.
 import { createHash } from 'node:crypto';
 import { homedir, hostname as osHostname } from 'node:os';
-import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { ConfigError, formatProblem } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { loadClouds } from '../config/clouds/load-clouds.ts';
@@ -13,30 +14,22 @@ import { OpenStackProvider } from '../cloud/openstack/provider.ts';
 import type { DriverFactory } from './driver/driver.ts';
 import { OpenStackDriver } from './driver/openstack-driver.ts';
 import { ZkStore } from '../store/zk-store.ts';
-import { createMetrics, statsdTargetFromEnv } from '../stats/metrics.ts';
+import { createMetrics, statsdTargetFromEnv, type Metrics } from '../stats/metrics.ts';
 import { startWebApp, type WebApp } from '../web/app.ts';
 import { systemClock } from '../util/clock.ts';
-import { createLogger, type Logger } from '../util/logger.ts';
+import type { Logger } from '../util/logger.ts';
+import { parseLauncherArgs, type LauncherArgs } from '../util/daemon-args.ts';
+import { openDaemonLogger } from '../util/daemon-logger.ts';
 import { connectZkClient, type ZooKeeperClient } from '../zk/client.ts';
 import { Launcher } from './launcher.ts';
 import { exitWith, runUntilStopped } from '../util/daemon-lifecycle.ts';
+import { installProcessPolicy } from '../util/process-policy.ts';
+import { warnTlsWeakenings } from '../config/tls-weakenings.ts';
 
-interface CliOptions { config: string; secure?: string; debug?: boolean; webapp: boolean }
+type CliOptions = LauncherArgs;
 
 /** A graceful stop that takes longer than this is reported and the process exits 1. */
 const STOP_DEADLINE_MS = 60_000;
-
-function parseArgs(argv: string[]): CliOptions {
-  return new Command('nodepool-launcher')
-    .description('Serves node requests from ZooKeeper by launching and deleting cloud servers')
-    .option('-c, --config <file>', 'nodepool.yaml', '/etc/nodepool/nodepool.yaml')
-    .option('-s, --secure <file>', 'secure file (ZooKeeper credentials)')
-    .option('--debug', 'debug logging')
-    .option('--no-webapp', 'do not serve the status web app')
-    .allowExcessArguments(false)
-    .parse(argv)
-    .opts<CliOptions>();
-}
 
 async function load(opts: CliOptions): Promise<NodepoolConfig> {
   const { config, warnings } = await loadConfig(opts.config, { secure: opts.secure, env: process.env });
@@ -58,9 +51,9 @@ function readCloud(p: ProviderConfig): CloudConfig {
   return cloud;
 }
 
-function driverFactory(getConfig: () => NodepoolConfig, logger: Logger, pollMs: number | undefined): DriverFactory {
+function driverFactory(getConfig: () => NodepoolConfig, logger: Logger, metrics: Metrics, pollMs: number | undefined): DriverFactory {
   return async (p) => {
-    const provider = new OpenStackProvider(p, readCloud(p), { clock: systemClock, logger, serverListTtlMs: serverListTtlMs() });
+    const provider = new OpenStackProvider(p, readCloud(p), { clock: systemClock, logger, serverListTtlMs: serverListTtlMs(), metrics });
     const driver = new OpenStackDriver(provider, { pollMs, config: () => getConfig().providers.find((x) => x.name === p.name), clock: systemClock, logger });
     await driver.start();
     return driver;
@@ -82,8 +75,15 @@ function driverFingerprint(p: ProviderConfig): string {
 }
 
 async function main(): Promise<number> {
-  const opts = parseArgs(process.argv);
-  const logger = createLogger('nodepool-launcher', { level: opts.debug ? 'debug' : undefined });
+  const parsed = parseLauncherArgs(process.argv);
+  if (parsed.kind === 'exit') return parsed.code;
+  const opts = parsed.args;
+  const logging = openDaemonLogger('nodepool-launcher', opts);
+  if (!logging) return 1;
+  const { logger, warnings: logWarnings } = logging;
+  installProcessPolicy('nodepool-launcher', logger);
+  for (const w of logWarnings) logger.warn(w);
+  if (opts.pidfile) writeFileSync(opts.pidfile, `${process.pid}\n`);
   let config: NodepoolConfig;
   try {
     config = await load(opts);
@@ -91,6 +91,7 @@ async function main(): Promise<number> {
     if (err instanceof ConfigError) { process.stderr.write(`${err.message}\n`); return 1; }
     throw err;
   }
+  warnTlsWeakenings(logger, config);
   if (config.zookeeperServers.length === 0) {
     process.stderr.write(`${config.configFile}: zookeeper-servers is required\n`);
     return 1;
@@ -147,14 +148,14 @@ async function main(): Promise<number> {
       logger,
     });
     if (stopRequested) { await client.close(); return; }
-    const store = new ZkStore(client, { logger, clock: systemClock });
     const statsd = statsdTargetFromEnv(process.env);
     metrics = await createMetrics({ statsd: statsd ?? undefined, logger });
+    const store = new ZkStore(client, { logger, clock: systemClock, metrics });
     // Drivers are built by the launcher (and retried with backoff when a cloud is down at boot).
     launcher = new Launcher({
       deps: { store, getConfig, drivers: new Map(), clock: systemClock, logger, metrics, hostname: osHostname(), environment: process.env },
       connection: client,
-      driverFactory: driverFactory(getConfig, logger, ttl !== undefined ? Math.max(5, Math.round(ttl / 2)) : undefined),
+      driverFactory: driverFactory(getConfig, logger, metrics, ttl !== undefined ? Math.max(5, Math.round(ttl / 2)) : undefined),
       driverFingerprint,
     });
     if (opts.webapp && !stopRequested) {

@@ -4,7 +4,8 @@
 // server each time, then the node is failed.
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { PoolConfig, PoolLabelConfig, ProviderConfig } from '../config/model.ts';
-import { QuotaError, CloudTimeoutError } from '../cloud/errors.ts';
+import { QuotaError } from '../cloud/errors.ts';
+import { waitForPort } from './port-probe.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { ProviderContext } from './provider-context.ts';
@@ -17,6 +18,7 @@ import type { Logger } from '../util/logger.ts';
 import { runDelete, runLaunch, waitForReady } from './state-machines.ts';
 import { setNodeState, storeLockedNode } from './node-state.ts';
 import { recordLaunch } from './launch-metrics.ts';
+import { launchResultOf } from './launch-result.ts';
 import type { LaunchResult } from '../stats/launcher-metrics.ts';
 
 export type LaunchOutcome = 'ready' | 'aborted' | 'failed';
@@ -67,7 +69,11 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, p: La
       log.info({ externalId: node.external_id, attempt, ms: deps.clock.now() - started }, 'node ready');
       return 'ready';
     } catch (err) {
-      if (p.signal.aborted) throw err;
+      if (p.signal.aborted) {
+        // The node lock went with the ZooKeeper session: upstream counts that as error.zksession.
+        if (p.lock.lostSignal.aborted) recordLaunch(deps, node, 'error.zksession', deps.clock.now() - started);
+        throw err;
+      }
       const externalId = node.external_id;
       if (err instanceof QuotaError) {
         log.info({ err: err.message }, 'quota fault from the cloud; node aborted, will relaunch');
@@ -77,7 +83,7 @@ export async function launchNode(deps: LauncherDeps, ctx: ProviderContext, p: La
         recordLaunch(deps, node, 'error.quota', deps.clock.now() - started);
         return 'aborted';
       }
-      const result: LaunchResult = err instanceof StepError ? err.result : err instanceof CloudTimeoutError ? 'error.servercreatetimeout' : 'error.unknown';
+      const result: LaunchResult = launchResultOf(err);
       log.warn({ attempt, retries, err: String(err), externalId }, 'launch attempt failed');
       if (attempt >= retries) {
         setNodeState(node, 'failed', deps);
@@ -180,6 +186,18 @@ async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, p: Launch
     } finally {
       boot.clear();
     }
+  } else if (hostKeyChecking) {
+    // Upstream scans other connection types (winrm, ...) without gathering keys: the port must
+    // still answer within boot-timeout.
+    if (!host) throw new StepError('error.ipadd', 'server has no address to connect to');
+    try {
+      await waitForPort(host, node.connection_port, bootTimeoutMs, deps.clock, p.signal);
+    } catch (err) {
+      if (p.signal.aborted) throw err;
+      if (label.consoleLog) await logConsole(deps, ctx, node, server);
+      throw new StepError('error.keyscan', `${node.connection_type} port ${host}:${node.connection_port} did not answer: ${String(err)}`, { cause: err });
+    }
+    node.host_keys = [];
   }
   const config = deps.getConfig();
   const readyScript = label.readyScript ?? config.labels.find((l) => l.name === label.name)?.readyScript ?? null;

@@ -70,7 +70,8 @@ export function chooseImage(provider: ProviderConfig, label: PoolLabelConfig, up
     if (!ci) return null;
     return {
       nodeImageId: ci.name, cloudImageId: ci.imageId, cloudImageName: ci.imageId ? null : (ci.imageName ?? ci.name),
-      groupName: ci.name, username: ci.username, pythonPath: ci.pythonPath, shellType: ci.shellType,
+      // A cloud image without a username leaves it unset in config; the node record keeps zuul.
+      groupName: ci.name, username: ci.username ?? 'zuul', pythonPath: ci.pythonPath, shellType: ci.shellType,
       connectionType: ci.connectionType, connectionPort: ci.connectionPort, configDrive: ci.configDrive,
     };
   }

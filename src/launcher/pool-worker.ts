@@ -104,7 +104,7 @@ export class PoolWorker {
     if (!cfg) return;
     const ctx = this.runtime.providerCtx;
     await Promise.all(cfg.pool.labels.map((label) => ctx.labelResources(label)));
-    await ctx.cloudLimits(cfg.pool);
+    await ctx.prepareQuota(cfg.pool);
   }
 
   /** Asks the launcher loop for a pools pass now (a request changed, a handler finished). */
@@ -159,7 +159,7 @@ export class PoolWorker {
       supportedLabels: new Set(cfg.pool.labels.map((l) => l.name)), registeredPools,
       paused: this.pausedHandlers.size > 0, activeLaunches: ctx.activeLaunches, maxConcurrency: cfg.provider.maxConcurrency,
       tenantLimits: config.tenantResourceLimits, tenantUsage, active: new Set(this.handlers.keys()),
-      pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool),
+      pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool), unmanaged: ctx.cachedUnmanaged(cfg.pool),
       labelQuota: ctx.driver.labelQuota?.(cfg.pool, this.shared.nodeCache.values().filter((n) => n.provider === this.providerName)),
     };
   }

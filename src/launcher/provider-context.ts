@@ -7,7 +7,7 @@ import type { PoolLabelConfig, PoolConfig } from '../config/model.ts';
 import type { Node, RecordCacheLike } from './cache-types.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
-import { addResources, hasRemainingQuota, nodeResources, quotaBlocker, unmanagedUsage, type QuotaState, type Resources } from './quota.ts';
+import { addResources, hasRemainingQuota, nodeResources, quotaBlocker, unmanagedUsage, type AttachedVolume, type QuotaState, type Resources } from './quota.ts';
 
 /** Upstream MAX_QUOTA_AGE: cloud limits are re-read every 5 minutes (or after a quota fault). */
 const QUOTA_LIMITS_MAX_AGE_MS = 5 * 60_000;
@@ -114,6 +114,11 @@ export class ProviderContext {
     return pool.ignoreProviderQuota ? null : (this.limits?.value ?? null);
   }
 
+  /** Unmanaged usage as last fetched ({} when the provider quota is ignored or not read yet). */
+  cachedUnmanaged(pool: PoolConfig): Resources {
+    return pool.ignoreProviderQuota ? {} : (this.unmanaged?.value ?? {});
+  }
+
   private unmanagedRefresh: Promise<void> | null = null;
 
   /** Unmanaged usage, fetched the first time and then refreshed in the background when older
@@ -127,12 +132,23 @@ export class ProviderContext {
   private async fetchUnmanaged(): Promise<void> {
     const now = this.clock.now();
     try {
-      const servers = await this.driver.listInstances();
+      const [servers, volumes] = await Promise.all([this.driver.listInstances(), this.attachedVolumes()]);
       const ids = new Set(this.nodes.values().map((n) => n.id));
-      this.unmanaged = { value: unmanagedUsage(servers, this.name, ids), at: now };
+      this.unmanaged = { value: unmanagedUsage(servers, this.name, ids, volumes), at: now };
     } catch (err) {
       this.logger.warn({ provider: this.name, err: String(err) }, 'cannot list servers for quota');
       this.unmanaged = { value: this.unmanaged?.value ?? {}, at: now };
+    }
+  }
+
+  /** Volumes count only where the cloud has a volume service; without one there is nothing to add. */
+  private async attachedVolumes(): Promise<AttachedVolume[]> {
+    if (!this.driver.attachedVolumes) return [];
+    try {
+      return await this.driver.attachedVolumes();
+    } catch (err) {
+      this.logger.warn({ provider: this.name, err: String(err) }, 'cannot list volumes for quota');
+      return [];
     }
   }
 

@@ -49,19 +49,37 @@ export function nodeResources(node: Pick<Node, 'resources'>): Resources {
   return out;
 }
 
+/** A Cinder volume and the servers it is attached to (for unmanaged volume usage). */
+export interface AttachedVolume { sizeGb: number; serverIds: readonly string[] }
+
 /** Servers that use the project's quota but are not nodes this provider knows in ZooKeeper:
- *  other users' servers and our own leaked ones. */
-export function unmanagedUsage(servers: readonly Pick<ServerInfo, 'metadata' | 'cores' | 'ram'>[], providerName: string, zkNodeIds: ReadonlySet<string>): Resources {
+ *  other users' servers and our own leaked ones, with the volumes attached to them (upstream
+ *  counts a server's attached volumes and their size in its quota). */
+export function unmanagedUsage(servers: readonly Pick<ServerInfo, 'externalId' | 'metadata' | 'cores' | 'ram'>[], providerName: string,
+                               zkNodeIds: ReadonlySet<string>, volumes: readonly AttachedVolume[] = []): Resources {
   let cores = 0, ram = 0, instances = 0;
+  const unmanagedIds = new Set<string>();
   for (const server of servers) {
     const ours = server.metadata?.nodepool_provider_name === providerName;
     const nodeId = server.metadata?.nodepool_node_id;
     if (ours && nodeId !== undefined && zkNodeIds.has(nodeId)) continue;
+    unmanagedIds.add(server.externalId);
     instances += 1;
     cores += server.cores ?? 0;
     ram += server.ram ?? 0;
   }
-  return { cores, instances, ram };
+  const usage: Resources = { cores, instances, ram };
+  let count = 0, gb = 0;
+  for (const v of volumes) {
+    if (!v.serverIds.some((id) => unmanagedIds.has(id))) continue;
+    count += 1;
+    gb += v.sizeGb;
+  }
+  if (count > 0) {
+    usage.volumes = count;
+    usage['volume-gb'] = gb;
+  }
+  return usage;
 }
 
 export interface QuotaState {
@@ -94,8 +112,12 @@ export function quotaBlocker(state: QuotaState, needed: Resources): 'max-servers
   return null;
 }
 
-/** "it would exceed quota": the whole request can never fit, even in an empty pool and cloud. */
-export function canNeverFit(cloudLimits: QuotaLimits | null, pool: PoolConfig, neededTotal: Resources): boolean {
-  if (cloudLimits && !fitsWithin(cloudLimits as Resources, {}, neededTotal)) return true;
+/**
+ * "it would exceed quota": the whole request can never fit, even with every node of ours gone.
+ * As upstream (hasProviderQuota): the cloud's limits minus what others use (unmanaged usage),
+ * then the pool's own max-* limits.
+ */
+export function canNeverFit(cloudLimits: QuotaLimits | null, unmanaged: Resources, pool: PoolConfig, neededTotal: Resources): boolean {
+  if (cloudLimits && !fitsWithin(cloudLimits as Resources, unmanaged, neededTotal)) return true;
   return !fitsWithin(poolLimits(pool), {}, neededTotal);
 }

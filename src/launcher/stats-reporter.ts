@@ -12,12 +12,6 @@ export function reportLauncherStats(shared: LauncherShared, pools: readonly Pool
   const config = shared.deps.getConfig();
   reportNodeStats(metrics, shared.nodeCache.values(), shared.directory.registeredPools(),
     config.providers.map((p) => ({ name: p.name, poolMaxServers: p.pools.map((pool) => pool.maxServers) })));
-  const requested = shared.requestCache.values().filter((r) => r.state === 'requested');
-  for (const worker of pools) {
-    const provider = config.providers.find((p) => p.name === worker.providerName);
-    const labels = new Set(provider?.pools.find((p) => p.name === worker.poolName)?.labels.map((l) => l.name) ?? []);
-    const count = requested.filter((r) => !r.declined_by.includes(worker.launcherId) && r.node_types.every((l) => labels.has(l))).length;
-    reportAddressableRequests(metrics, worker.providerName, worker.poolName, count);
-  }
+  reportAddressableRequests(metrics, shared.directory.registeredPools(), shared.requestCache.values());
   for (const limit of config.tenantResourceLimits) reportTenantLimits(metrics, limit.tenantName, tenantLimitResources(limit));
 }

@@ -4,6 +4,12 @@ import { RecordDecodeError } from './errors.ts';
 
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * Nesting deeper than this is refused as undecodable: Python's json (upstream, Zuul) gives up
+ * near its recursion limit of 1000 anyway, and our encoder and listings recurse over values.
+ */
+export const MAX_RECORD_DEPTH = 512;
+
 /** One strict decoder for every record: decode() without {stream} keeps no state between calls,
  *  and making a TextDecoder per record costs more than decoding it (listings read 10,000s). */
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
@@ -17,6 +23,10 @@ export function parseRecord(data: Buffer | Uint8Array | string, path: string): J
     throw new RecordDecodeError(path, 'data is not valid UTF-8');
   }
   if (text.length === 0) throw new RecordDecodeError(path, 'no data');
+  const shape = scanJsonText(text);
+  if (shape.depth > MAX_RECORD_DEPTH) {
+    throw new RecordDecodeError(path, `JSON nested ${shape.depth} levels deep (at most ${MAX_RECORD_DEPTH} are read)`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -26,13 +36,78 @@ export function parseRecord(data: Buffer | Uint8Array | string, path: string): J
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new RecordDecodeError(path, `expected a JSON object, found ${describe(value)}`);
   }
+  // 1e400 parses as Infinity, which JSON cannot carry back: such a record is not ours to rewrite.
+  if (shape.maybeHuge && hasNonFiniteNumber(value)) {
+    throw new RecordDecodeError(path, 'a number is too large to be represented (it would be written back as Infinity)');
+  }
   return value as JsonObject;
+}
+
+/**
+ * One pass over the text outside strings: the deepest nesting, and whether a number token could
+ * overflow a double (an exponent or 300+ digits), so the common record skips the value walk.
+ */
+function scanJsonText(text: string): { depth: number; maybeHuge: boolean } {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  let numberRun = 0;
+  let maybeHuge = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    if ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2b || c === 0x2d) {
+      if (++numberRun >= 300) maybeHuge = true;
+    } else if (c === 0x65 || c === 0x45) {
+      // e/E outside a string is either an exponent or part of true/false (harmless to over-flag).
+      if (numberRun > 0) maybeHuge = true;
+      numberRun = 0;
+    } else {
+      numberRun = 0;
+    }
+  }
+  return { depth: deepest, maybeHuge };
+}
+
+/** Iterative, since the value may be nested hundreds of levels. */
+function hasNonFiniteNumber(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) return true;
+    } else if (value !== null && typeof value === 'object') {
+      for (const item of Object.values(value as object)) stack.push(item);
+    }
+  }
+  return false;
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   return `a ${typeof value}`;
+}
+
+/** A value for an error message that never runs code of the value (a crafted toString) and stays short. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}...` : value);
+  if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  return describe(value);
+}
+
+/** Sets an own, enumerable key even when it is "__proto__" (plain assignment would set the prototype). */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 export class FieldReader {
@@ -119,7 +194,7 @@ export class FieldReader {
     if (value === undefined) {
       throw new RecordDecodeError(this.path, `field "${key}" is missing`);
     }
-    throw new RecordDecodeError(this.path, `field "${key}": "${String(value)}" is not one of ${allowed.join(', ')}`);
+    throw new RecordDecodeError(this.path, `field "${key}": ${describeValue(value)} is not one of ${allowed.join(', ')}`);
   }
 }
 

@@ -2,6 +2,8 @@
 // set, `formats` as a sorted comma-joined string and omitted when there are none.
 import type { BuildState, ImageBuild } from './types.ts';
 import { FieldReader, parseRecord } from './fields.ts';
+import { RecordDecodeError } from './errors.ts';
+import { isValidFormat } from './names.ts';
 import { asFloat, pyJsonBytes } from './py-json.ts';
 import type { DecodeMeta } from './node.ts';
 
@@ -36,7 +38,11 @@ export interface BuildDecodeMeta extends DecodeMeta {
 export function decodeImageBuild(id: string, data: Buffer | Uint8Array | string, meta: BuildDecodeMeta): ImageBuild {
   const path = meta.path ?? `${meta.image}/${id}`;
   const f = new FieldReader(parseRecord(data, path), path);
-  const formats = f.optString('formats') ?? '';
+  const formatsText = f.optString('formats') ?? '';
+  const formats = formatsText === '' ? [] : formatsText.split(',');
+  // Formats become file suffixes the janitor deletes: anything but an image type is refused.
+  const bad = formats.find((fmt) => !isValidFormat(fmt));
+  if (bad !== undefined) throw new RecordDecodeError(path, `field "formats": ${JSON.stringify(bad.slice(0, 64))} is not a disk image format`);
   const build: ImageBuild = {
     id,
     image: meta.image,
@@ -44,7 +50,7 @@ export function decodeImageBuild(id: string, data: Buffer | Uint8Array | string,
     state_time: f.number('state_time', 0),
     builder: f.optString('builder'),
     builder_id: f.optString('builder_id'),
-    formats: formats === '' ? [] : formats.split(','),
+    formats,
     username: f.string('username', 'zuul'),
     python_path: f.string('python_path', LEGACY_PYTHON_PATH),
     shell_type: f.optString('shell_type'),

@@ -1,6 +1,6 @@
 // Node JSON exactly as upstream's Node.toDict()/json.dumps writes it (nodepool-reference.md §3.2).
 import type { Node, NodeResources, NodeState } from './types.ts';
-import { FieldReader, coerceInt, parseRecord } from './fields.ts';
+import { FieldReader, coerceInt, parseRecord, setOwn } from './fields.ts';
 import { asFloat, pyJsonBytes } from './py-json.ts';
 
 export const NODE_STATES: readonly NodeState[] = [
@@ -61,7 +61,7 @@ export function nodeToDict(node: Node): Record<string, unknown> {
     requestor: node.requestor,
   };
   for (const [key, value] of Object.entries(node.extra ?? {})) {
-    if (!OWNED_KEYS.has(key) && value !== undefined) dict[key] = value;
+    if (!OWNED_KEYS.has(key) && value !== undefined) setOwn(dict, key, value);
   }
   return dict;
 }
@@ -84,7 +84,7 @@ export function decodeNode(id: string, data: Buffer | Uint8Array | string, meta:
   const holdExpiration = f.raw('hold_expiration');
   const extra: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(f.record)) {
-    if (!OWNED_KEYS.has(key)) extra[key] = value;
+    if (!OWNED_KEYS.has(key)) setOwn(extra, key, value);
   }
   const node: Node = {
     id,

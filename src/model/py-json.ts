@@ -66,7 +66,9 @@ export function pyString(value: string): string {
 }
 
 function pyNumber(value: number): string {
-  if (!Number.isFinite(value)) return pyFloatRepr(value);
+  // Python would write NaN/Infinity, which no strict JSON reader (Zuul's, ours) parses back:
+  // refuse rather than leave a record nobody can read. Decoding never yields such a value.
+  if (!Number.isFinite(value)) throw new RangeError(`cannot write ${value} as JSON`);
   if (Number.isInteger(value)) {
     // JSON.parse cannot tell 1 from 1.0, so an integral value is written as Python writes an int.
     return Math.abs(value) < 1e21 ? String(value) : BigInt(value).toString();
@@ -82,7 +84,10 @@ export interface DumpOptions {
 /** `json.dumps(value)` as Python writes it; object keys keep insertion order unless sortKeys. */
 export function pyJsonDumps(value: unknown, options: DumpOptions = {}): string {
   if (value === null || value === undefined) return 'null';
-  if (value instanceof PyFloat) return pyFloatRepr(value.value);
+  if (value instanceof PyFloat) {
+    if (!Number.isFinite(value.value)) throw new RangeError(`cannot write ${value.value} as JSON`);
+    return pyFloatRepr(value.value);
+  }
   switch (typeof value) {
     case 'boolean':
       return value ? 'true' : 'false';

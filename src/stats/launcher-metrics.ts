@@ -1,6 +1,6 @@
 // The launcher's statsd figures, named exactly as upstream's launcher emits them
 // (nodepool-reference.md §7). The launcher calls these; they only shape keys and values.
-import type { Node, NodeState, PoolComponent } from '../model/types.ts';
+import type { Node, NodeRequest, NodeState, PoolComponent } from '../model/types.ts';
 import type { Metrics } from './metrics.ts';
 
 export const NODE_STATES: readonly NodeState[] = [
@@ -86,15 +86,31 @@ export function reportNodeStats(metrics: Metrics, nodes: readonly Node[], pools:
   for (const [key, value] of nodeStateGauges(nodes, pools, providers)) metrics.gauge(key, value);
 }
 
-/** Requests a pool could serve (it supports every label and has not declined). */
-export function reportAddressableRequests(metrics: Metrics, provider: string, pool: string, count: number): void {
-  metrics.gauge(`nodepool.provider.${provider}.pool.${pool}.addressable_requests`, count);
+/**
+ * Upstream's count: for every registered pool (of every launcher), the requests in ZooKeeper,
+ * whatever their state, whose every node type the pool supports.
+ */
+export function addressableRequestCounts(pools: readonly Pick<PoolComponent, 'provider_name' | 'name' | 'supported_labels'>[],
+                                         requests: readonly Pick<NodeRequest, 'node_types'>[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const pool of pools) {
+    if (!pool.name) continue; // upstream skips pool components without a name (older launchers)
+    const labels = new Set(pool.supported_labels);
+    const n = requests.filter((r) => r.node_types.every((l) => labels.has(l))).length;
+    counts.set(`nodepool.provider.${pool.provider_name}.pool.${pool.name}.addressable_requests`, n);
+  }
+  return counts;
+}
+
+export function reportAddressableRequests(metrics: Metrics, pools: Parameters<typeof addressableRequestCounts>[0],
+                                          requests: Parameters<typeof addressableRequestCounts>[1]): void {
+  for (const [key, n] of addressableRequestCounts(pools, requests)) metrics.gauge(key, n);
 }
 
 /** Tenant limits from config: cores, instances, ram, … */
 export function reportTenantLimits(metrics: Metrics, tenant: string, limits: Record<string, number>): void {
   for (const [limit, value] of Object.entries(limits)) {
-    if (Number.isFinite(value)) metrics.gauge(`nodepool.tenant_limits.${tenant}.${limit}`, value);
+    if (Number.isFinite(value)) metrics.gauge(`nodepool.tenant_limits.${normaliseRequestor(tenant)}.${normaliseRequestor(limit)}`, value);
   }
 }
 

@@ -7,6 +7,7 @@ import { CreateMode } from '../zk/types.ts';
 import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 import type { ComponentRegistration } from './types.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
+import type { UnreadableRecord } from './unreadable-records.ts';
 import { componentKindPath, componentSequencePrefix } from './paths.ts';
 import { childrenOrEmpty, createWithParents, deleteIfExists, getDataOrNull, mapPipelined } from './zk-helpers.ts';
 
@@ -121,19 +122,25 @@ export class ComponentStore {
     return registration;
   }
 
-  async listComponents(kind: ComponentKind): Promise<Component[]> {
+  /** Readable registrations; the unreadable ones are appended to `unreadable` when given. */
+  async listComponents(kind: ComponentKind, unreadable?: UnreadableRecord[]): Promise<Component[]> {
     const root = componentKindPath(kind);
     const names = (await childrenOrEmpty(this.ctx.client, root)).sort();
+    const sink: UnreadableRecord[] = [];
     const components = await mapPipelined(names, async (name) => {
       const path = `${root}/${name}`;
       const found = await getDataOrNull(this.ctx.client, path);
       if (!found) return null;
-      return decodeOrSkip(this.ctx, path, () => decodeComponent(kind, found.data, { path, version: found.stat.version }));
+      const { data, stat } = found;
+      return decodeOrSkip(this.ctx, { kind: 'component', path, data, version: stat.version },
+        () => decodeComponent(kind, data, { path, version: stat.version }), sink);
     });
+    this.ctx.unreadable.reconcileDir(root, new Set(sink.map((r) => r.path)));
+    unreadable?.push(...sink);
     return components.filter((c): c is Component => c !== null);
   }
 
-  async listPools(): Promise<PoolComponent[]> {
-    return (await this.listComponents('pool')) as PoolComponent[];
+  async listPools(unreadable?: UnreadableRecord[]): Promise<PoolComponent[]> {
+    return (await this.listComponents('pool', unreadable)) as PoolComponent[];
   }
 }

@@ -4,7 +4,7 @@ import type { RequestExplanation } from '../model/types.ts';
 import { decodeExplanation, encodeExplanation } from '../model/explanation.ts';
 import { NodeExistsError, NoNodeError } from '../zk/errors.ts';
 import { CreateMode } from '../zk/types.ts';
-import { decodeOrSkip, type StoreContext } from './context.ts';
+import { decodeOrIgnore, type StoreContext } from './context.ts';
 import { EXPLANATION_ROOT, explanationPath, explanationsPath, requestPath } from './paths.ts';
 import { childrenOrEmpty, createWithParents, getDataOrNull, mapPipelined } from './zk-helpers.ts';
 
@@ -37,7 +37,7 @@ export class ExplanationStore {
     const found = await mapPipelined(names, async (name) => {
       const path = `${dir}/${name}`;
       const record = await getDataOrNull(this.ctx.client, path);
-      return record ? decodeOrSkip(this.ctx, path, () => decodeExplanation(record.data, path)) : null;
+      return record ? decodeOrIgnore(this.ctx, path, () => decodeExplanation(record.data, path)) : null;
     });
     return found.filter((e): e is RequestExplanation => e !== null).sort((a, b) => (a.pool_id < b.pool_id ? -1 : a.pool_id > b.pool_id ? 1 : 0));
   }

@@ -42,6 +42,12 @@ export async function exportImageData(client: ZkClient): Promise<Record<string, 
   return result;
 }
 
+/** Sequence znodes created per round trip batch: the counter is advanced without holding
+ *  max(sequence) requests and promises in memory at once. */
+export const IMPORT_SEQUENCE_BATCH = 500;
+/** A sequence this high in an import file is not from a real export; refuse it. */
+export const IMPORT_MAX_SEQUENCE = 1_000_000;
+
 // /nodepool/images/<image>/builds/<build> has 6 segments (split on '/'), an upload 10.
 const BUILD_DEPTH = 6;
 const UPLOAD_DEPTH = 10;
@@ -78,12 +84,20 @@ export async function importImageData(client: ZkClient, data: Record<string, str
     highest.set(parent, Math.max(highest.get(parent) ?? 0, parseSequence(last)!));
   }
   for (const [parent, count] of highest) {
+    if (count > IMPORT_MAX_SEQUENCE) {
+      throw new ImageDataError(`sequence ${count} below ${parent} is above ${IMPORT_MAX_SEQUENCE}; refusing to create that many znodes`);
+    }
+  }
+  for (const [parent, count] of highest) {
     await client.mkdirp(parent);
-    // Pipelined: ZooKeeper serves one session's requests in order, so the numbers are consecutive.
-    const created = await Promise.all(
-      Array.from({ length: count }, () => client.create(`${parent}/`, undefined, CreateMode.PERSISTENT_SEQUENTIAL)),
-    );
-    await Promise.all(created.filter((path) => !Object.hasOwn(data, path)).map((path) => client.delete(path)));
+    for (let done = 0; done < count; done += IMPORT_SEQUENCE_BATCH) {
+      const size = Math.min(IMPORT_SEQUENCE_BATCH, count - done);
+      // Pipelined: ZooKeeper serves one session's requests in order, so the numbers are consecutive.
+      const created = await Promise.all(
+        Array.from({ length: size }, () => client.create(`${parent}/`, undefined, CreateMode.PERSISTENT_SEQUENTIAL)),
+      );
+      await Promise.all(created.filter((path) => !Object.hasOwn(data, path)).map((path) => client.delete(path)));
+    }
   }
   // Parents before children, so an upload never creates its build as an empty znode first.
   const paths = Object.keys(data).sort((a, b) => a.split('/').length - b.split('/').length);

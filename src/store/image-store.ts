@@ -6,6 +6,7 @@ import { uuidHex } from '../model/factories.ts';
 import { CreateMode, type LockHandle, type LockOptions } from '../zk/types.ts';
 import { ErrorCode, NoNodeError } from '../zk/errors.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
+import type { UnreadableRecord } from './unreadable-records.ts';
 import * as P from './paths.ts';
 import { childrenOrEmpty, createIfMissing, createWithParents, deleteIfExists, getDataOrNull, mapPipelined } from './zk-helpers.ts';
 import { lockBelowExisting } from './locking.ts';
@@ -61,12 +62,21 @@ export class ImageStore {
     return build;
   }
 
-  async getBuild(image: string, buildId: string): Promise<ImageBuild | null> {
+  async getBuild(image: string, buildId: string, sink?: UnreadableRecord[]): Promise<ImageBuild | null> {
     const path = P.buildPath(image, buildId);
     const found = await getDataOrNull(this.ctx.client, path);
-    if (!found) return null;
-    return decodeOrSkip(this.ctx, path, () =>
-      decodeImageBuild(buildId, found.data, { image, path, version: found.stat.version }));
+    if (!found) {
+      this.ctx.unreadable.forget(path);
+      return null;
+    }
+    const { data, stat } = found;
+    return decodeOrSkip(this.ctx, { kind: 'build', path, data, version: stat.version, image, buildId },
+      () => decodeImageBuild(buildId, data, { image, path, version: stat.version }), sink);
+  }
+
+  /** True when the build znode exists, readable or not. */
+  async buildExists(image: string, buildId: string): Promise<boolean> {
+    return (await this.ctx.client.exists(P.buildPath(image, buildId))) !== null;
   }
 
   async listBuildIds(image: string): Promise<string[]> {
@@ -74,10 +84,13 @@ export class ImageStore {
   }
 
   /** Newest state_time first (upstream's getMostRecentBuilds order). */
-  async listBuilds(image: string): Promise<ImageBuild[]> {
+  async listBuilds(image: string, unreadable?: UnreadableRecord[]): Promise<ImageBuild[]> {
     const ids = await this.listBuildIds(image);
-    const builds = (await mapPipelined(ids, (id) => this.getBuild(image, id)))
+    const sink: UnreadableRecord[] = [];
+    const builds = (await mapPipelined(ids, (id) => this.getBuild(image, id, sink)))
       .filter((build): build is ImageBuild => build !== null);
+    this.ctx.unreadable.reconcileDir(P.buildsPath(image), new Set(sink.map((r) => r.path)));
+    unreadable?.push(...sink);
     return builds.sort((a, b) => b.state_time - a.state_time);
   }
 
@@ -123,22 +136,31 @@ export class ImageStore {
     return upload;
   }
 
-  async getUpload(image: string, buildId: string, provider: string, uploadId: string): Promise<ImageUpload | null> {
+  async getUpload(image: string, buildId: string, provider: string, uploadId: string, sink?: UnreadableRecord[]): Promise<ImageUpload | null> {
     const path = P.uploadPath(image, buildId, provider, uploadId);
     const found = await getDataOrNull(this.ctx.client, path);
-    if (!found) return null;
-    return decodeOrSkip(this.ctx, path, () => decodeImageUpload(uploadId, found.data, {
-      image, build_id: buildId, provider, path, version: found.stat.version,
-    }));
+    if (!found) {
+      this.ctx.unreadable.forget(path);
+      return null;
+    }
+    const { data, stat } = found;
+    return decodeOrSkip(this.ctx, { kind: 'upload', path, data, version: stat.version, image, buildId, provider },
+      () => decodeImageUpload(uploadId, data, { image, build_id: buildId, provider, path, version: stat.version }), sink);
   }
 
-  async listUploads(image: string, buildId: string, provider?: string): Promise<ImageUpload[]> {
+  /** Uploads of one build (one provider's, if given); the unreadable ones go to `unreadable`. */
+  async listUploads(image: string, buildId: string, provider?: string, unreadable?: UnreadableRecord[]): Promise<ImageUpload[]> {
     const providers = provider !== undefined
       ? [provider]
       : (await childrenOrEmpty(this.ctx.client, P.buildProvidersPath(image, buildId))).sort();
     const perProvider = await mapPipelined(providers, async (name) => {
-      const ids = (await childrenOrEmpty(this.ctx.client, P.uploadsPath(image, buildId, name))).filter(notLock).sort();
-      return mapPipelined(ids, (id) => this.getUpload(image, buildId, name, id));
+      const dir = P.uploadsPath(image, buildId, name);
+      const ids = (await childrenOrEmpty(this.ctx.client, dir)).filter(notLock).sort();
+      const sink: UnreadableRecord[] = [];
+      const uploads = await mapPipelined(ids, (id) => this.getUpload(image, buildId, name, id, sink));
+      this.ctx.unreadable.reconcileDir(dir, new Set(sink.map((r) => r.path)));
+      unreadable?.push(...sink);
+      return uploads;
     });
     return perProvider.flat().filter((upload): upload is ImageUpload => upload !== null);
   }

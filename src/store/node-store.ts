@@ -7,6 +7,7 @@ import { childrenOrNone, dataOrNull, readEach } from './bulk-read.ts';
 import { lockBelowExisting } from './locking.ts';
 import type { NewNode } from './types.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
+import type { UnreadableRecord } from './unreadable-records.ts';
 import { NODE_ROOT, NODE_SEQUENCE_PREFIX, lastSegment, nodeLockPath, nodePath } from './paths.ts';
 import { childrenOrEmpty, createWithParents, deleteIfExists, getDataOrNull, mapPipelined } from './zk-helpers.ts';
 
@@ -35,8 +36,16 @@ export class NodeStore {
   async getNode(id: string): Promise<Node | null> {
     const path = nodePath(id);
     const found = await getDataOrNull(this.ctx.client, path);
-    if (!found || found.data.length === 0) return null;
-    return decodeOrSkip(this.ctx, path, () => decodeNode(id, found.data, { path, version: found.stat.version }));
+    if (!found || found.data.length === 0) {
+      this.ctx.unreadable.forget(path);
+      return null;
+    }
+    return this.decode(id, path, found.data, found.stat.version);
+  }
+
+  private decode(id: string, path: string, data: Buffer, version: number, sink?: UnreadableRecord[]): Node | null {
+    return decodeOrSkip(this.ctx, { kind: 'node', path, data, version },
+      () => decodeNode(id, data, { path, version }), sink);
   }
 
   /** True only for a node znode that exists with no data at all (undecodable data is not empty). */
@@ -49,34 +58,42 @@ export class NodeStore {
     return (await childrenOrEmpty(this.ctx.client, NODE_ROOT)).sort();
   }
 
-  async listNodes(): Promise<Node[]> {
+  /** Readable nodes; the unreadable ones are appended to `unreadable` when given. */
+  async listNodes(unreadable?: UnreadableRecord[]): Promise<Node[]> {
     const ids = await this.listNodeIds();
+    const sink: UnreadableRecord[] = [];
     const nodes = await readEach(this.ctx.client, ids, (id) => [{ op: 'getData', path: nodePath(id) }],
-      (id, results, at) => this.nodeFromRead(id, results[at]));
+      (id, results, at) => this.nodeFromRead(id, results[at], sink));
+    this.ctx.unreadable.reconcileDir(NODE_ROOT, new Set(sink.map((r) => r.path)));
+    unreadable?.push(...sink);
     return nodes.filter((node): node is Node => node !== null);
   }
 
   /** Every readable node with its lock state, both read in one bulk pass (CLI/web listings).
    *  Locked = the lock dir has a child, as nodeIsLocked says. */
-  async listNodesWithLockState(): Promise<{ node: Node; locked: boolean }[]> {
+  async listNodesWithLockState(unreadable?: { record: UnreadableRecord; locked: boolean }[]): Promise<{ node: Node; locked: boolean }[]> {
     const ids = await this.listNodeIds();
+    const sink: UnreadableRecord[] = [];
     const rows = await readEach(
       this.ctx.client, ids,
       (id) => [{ op: 'getData', path: nodePath(id) }, { op: 'getChildren', path: nodeLockPath(id) }],
       (id, results, at) => {
-        const node = this.nodeFromRead(id, results[at]);
-        return node ? { node, locked: childrenOrNone(results[at + 1]).length > 0 } : null;
+        const before = sink.length;
+        const node = this.nodeFromRead(id, results[at], sink);
+        const locked = childrenOrNone(results[at + 1]).length > 0;
+        if (sink.length > before) unreadable?.push({ record: sink[sink.length - 1], locked });
+        return node ? { node, locked } : null;
       },
     );
+    this.ctx.unreadable.reconcileDir(NODE_ROOT, new Set(sink.map((r) => r.path)));
     return rows.filter((row): row is { node: Node; locked: boolean } => row !== null);
   }
 
   /** getNode's rules on a bulk read's result: missing, empty or undecodable is null. */
-  private nodeFromRead(id: string, result: ReadResult): Node | null {
+  private nodeFromRead(id: string, result: ReadResult, sink: UnreadableRecord[]): Node | null {
     const found = dataOrNull(result);
     if (!found || found.data.length === 0) return null;
-    const path = nodePath(id);
-    return decodeOrSkip(this.ctx, path, () => decodeNode(id, found.data, { path, version: found.stat.version }));
+    return this.decode(id, nodePath(id), found.data, found.stat.version, sink);
   }
 
   /** Unversioned set, as upstream and Zuul write nodes; node.version follows the new stat. */

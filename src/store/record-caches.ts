@@ -8,6 +8,7 @@ import type { DecodeMeta } from '../model/node.ts';
 import { TreeCache } from '../zk/tree-cache.ts';
 import type { RecordCache } from './types.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
+import type { RecordKind, UnreadableRecord } from './unreadable-records.ts';
 import { LOCK, NODE_ROOT, REQUEST_ROOT } from './paths.ts';
 
 type Decode<T> = (id: string, data: Buffer, meta: DecodeMeta) => T;
@@ -15,20 +16,24 @@ type Listener<T> = (id: string, record: T | undefined) => void;
 
 /**
  * Records directly below `root`, decoded. Records handed out are the cache's own objects: treat
- * them as read-only and copy before changing one. Undecodable records are logged and left out.
+ * them as read-only and copy before changing one. Undecodable records are left out of values()
+ * (no decision sees them), noted in the store's registry and kept on a side list, unreadable().
  */
 export class ZkRecordCache<T> implements RecordCache<T> {
   readonly ready: Promise<void>;
   protected readonly tree: TreeCache;
   protected readonly root: string;
   private readonly records = new Map<string, T>();
+  private readonly unreadableById = new Map<string, UnreadableRecord>();
+  private readonly kind: RecordKind;
   private readonly events = new EventEmitter();
   private readonly ctx: StoreContext;
   private readonly decode: Decode<T>;
   private readonly onTreeChange = (path: string, data: Buffer | undefined) => this.apply(path, data);
 
-  constructor(ctx: StoreContext, root: string, decode: Decode<T>) {
+  constructor(ctx: StoreContext, root: string, kind: RecordKind, decode: Decode<T>) {
     this.ctx = ctx;
+    this.kind = kind;
     this.root = root;
     this.decode = decode;
     // Records sit one level down; lock dirs and contenders below them only need their names.
@@ -42,8 +47,18 @@ export class ZkRecordCache<T> implements RecordCache<T> {
     return this.records.get(id);
   }
 
+  /** Changes seen but not applied yet (their data is being read), for the zk cache gauges. */
+  pendingReads(): number {
+    return this.tree.pendingReads;
+  }
+
   values(): T[] {
     return [...this.records.values()];
+  }
+
+  /** Records present but unreadable: shown by listings, never acted on. */
+  unreadable(): UnreadableRecord[] {
+    return [...this.unreadableById.values()];
   }
 
   on(event: 'changed', listener: Listener<T>): this {
@@ -69,9 +84,17 @@ export class ZkRecordCache<T> implements RecordCache<T> {
     if (id.includes('/')) return;
     // An empty znode is not a record (upstream skips these too); it is either being created
     // through a lock path or waiting for cleanup.
-    const record = data === undefined || data.length === 0
-      ? null
-      : decodeOrSkip(this.ctx, path, () => this.decode(id, data, { path, version: this.tree.get(path)?.stat.version }));
+    const version = this.tree.get(path)?.stat.version;
+    const sink: UnreadableRecord[] = [];
+    let record: T | null = null;
+    if (data === undefined || data.length === 0) {
+      this.ctx.unreadable.forget(path);
+    } else {
+      record = decodeOrSkip(this.ctx, { kind: this.kind, path, data, version: version ?? null },
+        () => this.decode(id, data, { path, version }), sink);
+    }
+    if (sink.length > 0) this.unreadableById.set(id, sink[0]);
+    else this.unreadableById.delete(id);
     if (record === null) {
       if (this.records.delete(id)) this.events.emit('changed', id, undefined);
       return;
@@ -89,9 +112,9 @@ export class NodeCache extends ZkRecordCache<Node> {
 }
 
 export function createNodeCache(ctx: StoreContext): NodeCache {
-  return new NodeCache(ctx, NODE_ROOT, decodeNode);
+  return new NodeCache(ctx, NODE_ROOT, 'node', decodeNode);
 }
 
 export function createRequestCache(ctx: StoreContext): ZkRecordCache<NodeRequest> {
-  return new ZkRecordCache(ctx, REQUEST_ROOT, decodeRequest);
+  return new ZkRecordCache(ctx, REQUEST_ROOT, 'request', decodeRequest);
 }

@@ -6,6 +6,7 @@ import { uuidHex } from '../model/factories.ts';
 import { CreateMode, type LockHandle, type LockOptions } from '../zk/types.ts';
 import type { NewRequest } from './types.ts';
 import { decodeOrSkip, type StoreContext } from './context.ts';
+import type { UnreadableRecord } from './unreadable-records.ts';
 import {
   REQUEST_LOCK_ROOT, REQUEST_ROOT, explanationsPath, lastSegment, requestLockPath, requestPath, requestSequencePrefix,
 } from './paths.ts';
@@ -27,11 +28,21 @@ export class RequestStore {
     return request;
   }
 
-  async getRequest(id: string): Promise<NodeRequest | null> {
+  async getRequest(id: string, sink?: UnreadableRecord[]): Promise<NodeRequest | null> {
     const path = requestPath(id);
     const found = await getDataOrNull(this.ctx.client, path);
-    if (!found || found.data.length === 0) return null;
-    return decodeOrSkip(this.ctx, path, () => decodeRequest(id, found.data, { path, version: found.stat.version }));
+    if (!found || found.data.length === 0) {
+      this.ctx.unreadable.forget(path);
+      return null;
+    }
+    const { data, stat } = found;
+    return decodeOrSkip(this.ctx, { kind: 'request', path, data, version: stat.version },
+      () => decodeRequest(id, data, { path, version: stat.version }), sink);
+  }
+
+  /** True when the request znode exists, readable or not (a decision must not treat an unreadable request as gone). */
+  async requestExists(id: string): Promise<boolean> {
+    return (await this.ctx.client.exists(requestPath(id))) !== null;
   }
 
   /** Sorted, which is upstream's priority order before relative_priority is applied. */
@@ -39,9 +50,13 @@ export class RequestStore {
     return (await childrenOrEmpty(this.ctx.client, REQUEST_ROOT)).sort();
   }
 
-  async listRequests(): Promise<NodeRequest[]> {
+  /** Readable requests; the unreadable ones are appended to `unreadable` when given. */
+  async listRequests(unreadable?: UnreadableRecord[]): Promise<NodeRequest[]> {
     const ids = await this.listRequestIds();
-    const requests = await mapPipelined(ids, (id) => this.getRequest(id));
+    const sink: UnreadableRecord[] = [];
+    const requests = await mapPipelined(ids, (id) => this.getRequest(id, sink));
+    this.ctx.unreadable.reconcileDir(REQUEST_ROOT, new Set(sink.map((r) => r.path)));
+    unreadable?.push(...sink);
     return requests.filter((request): request is NodeRequest => request !== null);
   }
 

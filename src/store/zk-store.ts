@@ -8,6 +8,9 @@ import { systemClock } from '../util/clock.ts';
 import { silentLogger, type Logger } from '../util/logger.ts';
 import type { LockHandle, LockOptions, ZkClient } from '../zk/types.ts';
 import type { ComponentRegistration, NewNode, NewRequest, RecordCache, Store } from './types.ts';
+import { UnreadableRecords, type UnreadableRecord } from './unreadable-records.ts';
+import type { Metrics } from '../stats/metrics.ts';
+import { reportUnreadableRecords } from '../stats/unreadable-records.ts';
 import type { StoreContext } from './context.ts';
 import { NodeStore } from './node-store.ts';
 import { RequestStore } from './request-store.ts';
@@ -27,6 +30,8 @@ export interface ZkStoreOptions {
   clock?: Clock;
   /** The lock recipe; defaults to src/zk's kazoo-compatible one. */
   acquireLock?: AcquireLock;
+  /** Receives the unreadable-records gauge. */
+  metrics?: Metrics;
 }
 
 export class ZkStore implements Store {
@@ -42,11 +47,16 @@ export class ZkStore implements Store {
   constructor(client: ZkClient, options: ZkStoreOptions = {}) {
     this.client = client;
     const acquire = options.acquireLock ?? acquireStoreLock;
+    const logger = options.logger ?? silentLogger();
+    const unreadable = new UnreadableRecords(logger);
+    const metrics = options.metrics;
+    if (metrics) unreadable.onCountChange((counts) => reportUnreadableRecords(metrics, counts));
     this.ctx = {
       client,
-      logger: options.logger ?? silentLogger(),
+      logger,
       clock: options.clock ?? systemClock,
       lock: (lockDir, lockOptions) => acquire(client, lockDir, lockOptions),
+      unreadable,
     };
     this.nodes = new NodeStore(this.ctx);
     this.requests = new RequestStore(this.ctx);
@@ -68,8 +78,10 @@ export class ZkStore implements Store {
   createNode(node: NewNode): Promise<Node> { return this.nodes.createNode(node); }
   getNode(id: string): Promise<Node | null> { return this.nodes.getNode(id); }
   listNodeIds(): Promise<string[]> { return this.nodes.listNodeIds(); }
-  listNodes(): Promise<Node[]> { return this.nodes.listNodes(); }
-  listNodesWithLockState(): Promise<{ node: Node; locked: boolean }[]> { return this.nodes.listNodesWithLockState(); }
+  listNodes(unreadable?: UnreadableRecord[]): Promise<Node[]> { return this.nodes.listNodes(unreadable); }
+  listNodesWithLockState(unreadable?: { record: UnreadableRecord; locked: boolean }[]): Promise<{ node: Node; locked: boolean }[]> {
+    return this.nodes.listNodesWithLockState(unreadable);
+  }
   storeNode(node: Node): Promise<void> { return this.nodes.storeNode(node); }
   deleteNode(node: Node, lock?: LockHandle): Promise<void> { return this.nodes.deleteNode(node, lock); }
   isNodeEmpty(id: string): Promise<boolean> { return this.nodes.isNodeEmpty(id); }
@@ -87,7 +99,8 @@ export class ZkStore implements Store {
   }
   getRequest(id: string): Promise<NodeRequest | null> { return this.requests.getRequest(id); }
   listRequestIds(): Promise<string[]> { return this.requests.listRequestIds(); }
-  listRequests(): Promise<NodeRequest[]> { return this.requests.listRequests(); }
+  listRequests(unreadable?: UnreadableRecord[]): Promise<NodeRequest[]> { return this.requests.listRequests(unreadable); }
+  requestExists(id: string): Promise<boolean> { return this.requests.requestExists(id); }
   storeRequest(request: NodeRequest): Promise<void> { return this.requests.storeRequest(request); }
   deleteRequest(id: string): Promise<void> { return this.requests.deleteRequest(id); }
   lockRequest(id: string, options?: LockOptions): Promise<LockHandle | null> { return this.requests.lockRequest(id, options); }
@@ -111,7 +124,8 @@ export class ZkStore implements Store {
   lockImageBuilds(image: string, options?: LockOptions): Promise<LockHandle | null> { return this.images.lockImageBuilds(image, options); }
   createBuild(build: Omit<ImageBuild, 'id' | 'version'> & { id?: string }): Promise<ImageBuild> { return this.images.createBuild(build); }
   getBuild(image: string, buildId: string): Promise<ImageBuild | null> { return this.images.getBuild(image, buildId); }
-  listBuilds(image: string): Promise<ImageBuild[]> { return this.images.listBuilds(image); }
+  listBuilds(image: string, unreadable?: UnreadableRecord[]): Promise<ImageBuild[]> { return this.images.listBuilds(image, unreadable); }
+  buildExists(image: string, buildId: string): Promise<boolean> { return this.images.buildExists(image, buildId); }
   storeBuild(build: ImageBuild): Promise<void> { return this.images.storeBuild(build); }
   deleteBuild(image: string, buildId: string): Promise<boolean> { return this.images.deleteBuild(image, buildId); }
   lockBuild(image: string, buildId: string, options?: LockOptions): Promise<LockHandle | null> {
@@ -124,8 +138,8 @@ export class ZkStore implements Store {
   getUpload(image: string, buildId: string, provider: string, uploadId: string): Promise<ImageUpload | null> {
     return this.images.getUpload(image, buildId, provider, uploadId);
   }
-  listUploads(image: string, buildId: string, provider?: string): Promise<ImageUpload[]> {
-    return this.images.listUploads(image, buildId, provider);
+  listUploads(image: string, buildId: string, provider?: string, unreadable?: UnreadableRecord[]): Promise<ImageUpload[]> {
+    return this.images.listUploads(image, buildId, provider, unreadable);
   }
   storeUpload(upload: ImageUpload): Promise<void> { return this.images.storeUpload(upload); }
   deleteUpload(upload: ImageUpload): Promise<void> { return this.images.deleteUpload(upload); }
@@ -137,10 +151,13 @@ export class ZkStore implements Store {
   registerComponent<C extends Component>(component: C, signal?: AbortSignal): Promise<ComponentRegistration<C>> {
     return this.components.registerComponent(component, signal);
   }
-  listComponents(kind: 'launcher'): Promise<Extract<Component, { kind: 'launcher' }>[]>;
-  listComponents(kind: 'builder'): Promise<Extract<Component, { kind: 'builder' }>[]>;
-  listComponents(kind: 'pool'): Promise<PoolComponent[]>;
-  listComponents(kind: ComponentKind): Promise<Component[]> { return this.components.listComponents(kind); }
+  listComponents(kind: 'launcher', unreadable?: UnreadableRecord[]): Promise<Extract<Component, { kind: 'launcher' }>[]>;
+  listComponents(kind: 'builder', unreadable?: UnreadableRecord[]): Promise<Extract<Component, { kind: 'builder' }>[]>;
+  listComponents(kind: 'pool', unreadable?: UnreadableRecord[]): Promise<PoolComponent[]>;
+  listComponents(kind: ComponentKind, unreadable?: UnreadableRecord[]): Promise<Component[]> {
+    return this.components.listComponents(kind, unreadable);
+  }
+  unreadableRecords(): UnreadableRecord[] { return this.ctx.unreadable.list(); }
 
   // ----- explanations (beyond upstream)
   recordExplanation(explanation: RequestExplanation): Promise<void> { return this.explanations.recordExplanation(explanation); }

@@ -5,8 +5,12 @@ import type { AddressInfo } from 'node:net';
 import { systemClock, type Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 import type { MetricsExporter } from '../stats/metrics.ts';
-import { collectListing, type ListingName, type StatusStore } from './status-source.ts';
-import { renderStatusJson, renderStatusText } from './status.ts';
+import { collectListing, type ListingName, type StatusStore } from '../status/collect.ts';
+import type { StatusTable } from '../status/listings.ts';
+import {
+  renderStatusJson, renderStatusText, NODE_DETAIL_COLUMNS, IMAGE_COLUMNS, DIB_IMAGE_COLUMNS, REQUEST_COLUMNS,
+  IMAGE_STATUS_COLUMNS, LABEL_COLUMNS, type StatusColumn,
+} from '../status/listings.ts';
 import { chooseFormat } from './negotiate.ts';
 import { ResponseCache } from './response-cache.ts';
 
@@ -42,24 +46,45 @@ function send(res: http.ServerResponse, status: number, body: string, headers: R
   res.end(body);
 }
 
-/** A stable cache key: path, sorted parameters, format. */
-function cacheKey(path: string, params: URLSearchParams, format: string): string {
-  const sorted = [...params.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${path}?${new URLSearchParams(sorted).toString()}#${format}`;
+const COLUMNS: Record<ListingName, readonly StatusColumn[]> = {
+  'node-list': NODE_DETAIL_COLUMNS, 'image-list': IMAGE_COLUMNS, 'dib-image-list': DIB_IMAGE_COLUMNS,
+  'request-list': REQUEST_COLUMNS, 'image-status': IMAGE_STATUS_COLUMNS, 'label-list': LABEL_COLUMNS,
+};
+
+/** The parameters that change a listing, normalised: what else a query carries cannot make a new entry. */
+export interface ListingQuery {
+  nodeId: string | null;
+  /** Known column keys in column order; null when all (JSON ignores ?fields= as upstream does). */
+  fields: string[] | null;
+}
+
+export function normaliseQuery(name: ListingName, params: URLSearchParams, format: string): ListingQuery {
+  const nodeId = name === 'node-list' ? params.get('node_id') || null : null;
+  const asked = format === 'json' ? null : params.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean) ?? null;
+  const fields = asked && asked.length > 0 ? COLUMNS[name].map((c) => c.key).filter((k) => asked.includes(k)) : null;
+  return { nodeId, fields };
+}
+
+function cacheKey(name: ListingName, query: ListingQuery, format: string): string {
+  return JSON.stringify([name, format, query.nodeId, query.fields]);
 }
 
 export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
   const clock = options.clock ?? systemClock;
-  const cache = new ResponseCache(clock, options.cacheTtlMs ?? CACHE_SECONDS * 1000);
+  const ttlMs = options.cacheTtlMs ?? CACHE_SECONDS * 1000;
+  const cache = new ResponseCache(clock, ttlMs);
+  // One ZooKeeper sweep per listing (and node id) and TTL serves every format and field list.
+  const tables = new ResponseCache<StatusTable>(clock, ttlMs, { maxEntries: 16, maxBytes: 16 });
   const log = options.logger?.child({ component: 'webapp' });
 
   async function serveListing(req: http.IncomingMessage, res: http.ServerResponse, name: ListingName, params: URLSearchParams): Promise<void> {
     const format = chooseFormat(req.headers.accept);
-    const fields = params.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean) ?? null;
-    const entry = await cache.get(cacheKey(`/${name}`, params, format), async () => {
-      const table = await collectListing(options.store, name, { nodeId: params.get('node_id') });
+    const query = normaliseQuery(name, params, format);
+    const entry = await cache.get(cacheKey(name, query, format), async () => {
+      const { body: table } = await tables.get(JSON.stringify([name, query.nodeId]),
+        () => collectListing(options.store, name, { nodeId: query.nodeId }));
       // Upstream ignores ?fields= for JSON and returns every key.
-      return format === 'json' ? renderStatusJson(table) : renderStatusText(table, clock.now(), fields) + '\n';
+      return format === 'json' ? renderStatusJson(table) : renderStatusText(table, clock.now(), query.fields) + '\n';
     });
     const lastModified = Math.floor(entry.renderedAt / 1000) * 1000;
     const since = Date.parse(req.headers['if-modified-since'] ?? '');
@@ -110,6 +135,15 @@ export async function startWebApp(options: WebAppOptions): Promise<WebApp> {
     });
   });
   const port = (server.address() as AddressInfo).port;
+  // After listen, an error (EMFILE on accept, a broken client socket) is about one connection:
+  // logged, never an uncaught 'error' event that would end the launcher.
+  server.on('error', (err: NodeJS.ErrnoException) => {
+    log?.warn({ err: err.message, code: err.code, syscall: err.syscall }, 'web server error; still serving');
+  });
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    log?.debug({ err: err.message, code: err.code }, 'web client error');
+    socket.destroy();
+  });
   log?.info({ host, port }, 'web app listening');
 
   let closing: Promise<void> | null = null;

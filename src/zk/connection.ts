@@ -40,6 +40,10 @@ export class Connection {
   private timer: NodeJS.Timeout;
   private outbox: Buffer[] = [];
   private flushScheduled = false;
+  /** When the handshake was sent (0 before). */
+  helloSentAt = 0;
+  /** Send times of pings not yet answered (replies come in order). */
+  private readonly pingsSentAt: number[] = [];
 
   constructor(server: ZkServer, tlsMaterial: TlsMaterial | undefined, params: ConnectParams, connectTimeoutMs: number, handlers: ConnectionHandlers) {
     this.server = server;
@@ -61,10 +65,10 @@ export class Connection {
         // SNI must not be an IP address; certificate checks still use the host.
         servername: net.isIP(server.host) ? undefined : server.host,
       });
-      this.socket.once('secureConnect', () => this.write(hello));
+      this.socket.once('secureConnect', () => { this.helloSentAt = Date.now(); this.write(hello); });
     } else {
       this.socket = net.connect({ host: server.host, port: server.port });
-      this.socket.once('connect', () => this.write(hello));
+      this.socket.once('connect', () => { this.helloSentAt = Date.now(); this.write(hello); });
     }
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -100,6 +104,11 @@ export class Connection {
       this.socket.uncork();
     }
     this.lastSent = Date.now();
+  }
+
+  /** Send time of the oldest unanswered ping, for its reply. */
+  takePingSentAt(): number | undefined {
+    return this.pingsSentAt.shift();
   }
 
   /** Ends the connection; handlers.onClosed gets `error` (undefined for a deliberate close). */
@@ -151,6 +160,7 @@ export class Connection {
     }
     // Ping whenever we have been quiet, so the server keeps the session and answers us.
     if (this.established && this.pingIntervalMs > 0 && now - this.lastSent >= this.pingIntervalMs) {
+      this.pingsSentAt.push(now);
       this.write(PING_FRAME);
     }
   }

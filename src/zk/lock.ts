@@ -286,7 +286,9 @@ class HeldLock implements LockHandle {
     return this.held;
   }
 
-  /** Someone deleting our node (nodepool's forceUnlockNode) also loses the lock. */
+  /** Someone deleting our node (nodepool's forceUnlockNode) also loses the lock. A watch the
+   *  server confirmed is re-sent with every reconnect (setWatches2); one whose request died with
+   *  the connection is set again once connected, or the deletion would go unnoticed. */
   private watchOwnNode(): void {
     if (!this.held) return;
     this.client.exists(this.nodePath, (ev) => {
@@ -294,14 +296,25 @@ class HeldLock implements LockHandle {
       else this.watchOwnNode();
     }).then(
       (stat) => { if (stat === null) this.lose(new NoNodeError(ErrorCode.NO_NODE, 'lock lost: contender node deleted', this.nodePath)); },
-      () => undefined, // connection trouble: the 'lost' event covers real loss
+      (e: unknown) => {
+        // A session loss is covered by the 'lost' event; anything else is connection trouble.
+        if (e instanceof SessionExpiredError || this.client.state === 'closed') return;
+        this.client.on('connected', this.onReconnected);
+        if (this.client.state === 'connected') this.onReconnected();
+      },
     );
   }
+
+  private readonly onReconnected = (): void => {
+    this.client.off('connected', this.onReconnected);
+    this.watchOwnNode();
+  };
 
   private lose(reason: Error): void {
     if (!this.held) return;
     this.held = false;
     this.client.off('lost', this.onLost);
+    this.client.off('connected', this.onReconnected);
     this.lost.abort(reason);
   }
 
@@ -314,6 +327,7 @@ class HeldLock implements LockHandle {
     const wasHeld = this.held;
     this.held = false;
     this.client.off('lost', this.onLost);
+    this.client.off('connected', this.onReconnected);
     if (!wasHeld) return;
     const gaveUp = new AbortController();
     const onLost = (): void => gaveUp.abort(expired(this.nodePath));

@@ -77,6 +77,8 @@ export interface ConnectResult {
   timeoutMs: number;
   sessionId: bigint;
   password: Buffer;
+  /** The member is in read-only mode (it lost the quorum); we never ask for that. */
+  readOnly: boolean;
 }
 
 export function decodeConnect(frame: Buffer): ConnectResult {
@@ -87,7 +89,8 @@ export function decodeConnect(frame: Buffer): ConnectResult {
   const password = r.buffer();
   // A trailing read-only flag is optional; anything beyond it is malformed.
   if (r.remaining > 1) throw protocolError(`connect response has ${r.remaining} unexpected trailing bytes`);
-  return { timeoutMs, sessionId, password };
+  const readOnly = r.remaining === 1 ? r.bool() : false;
+  return { timeoutMs, sessionId, password, readOnly };
 }
 
 export function decodeWatchEventType(type: number): WatchEventType | null {

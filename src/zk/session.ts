@@ -1,6 +1,7 @@
 // The session: which server we talk to, reconnecting with backoff, resuming the session (id +
-// password), re-registering watches, failing requests when a connection drops, and starting a
-// new session when the server says the old one expired.
+// password) on any member, re-registering watches, failing requests when a connection drops,
+// refusing read-only members, giving the session up once the server may have expired it
+// (session-deadline.ts), and starting a new session when it is gone.
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { Connection, type TlsMaterial } from './connection.ts';
@@ -9,9 +10,11 @@ import { ConnectionLossError, ErrorCode, ProtocolError, SessionExpiredError } fr
 import { Fifo } from './fifo.ts';
 import { JuteReader, protocolError } from './jute.ts';
 import { Chroot } from './paths.ts';
-import { decodeWatchEventType, encodeSetWatches, header, OpCode, writer, Xid, type ConnectResult } from './protocol.ts';
-import type { ConnectionState, ZkClientOptions, ZkServer } from './types.ts';
+import { decodeWatchEventType, header, OpCode, writer, Xid, type ConnectResult } from './protocol.ts';
+import { SessionDeadline } from './session-deadline.ts';
+import type { ConnectionState, WatchCatchUp, ZkClientOptions, ZkServer } from './types.ts';
 import { WatchRegistry } from './watches.ts';
+import { WatchSync } from './watch-sync.ts';
 
 export type ReplyHandler<T> = (err: number, reader: JuteReader) => T;
 
@@ -22,6 +25,8 @@ interface Pending {
   handle: ReplyHandler<unknown>;
   /** Set for replies that may exceed MAX_FRAME_BYTES (multiRead). */
   maxReplyBytes: number | undefined;
+  /** When it was written to a connection (0 while waiting). */
+  sentAt: number;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -57,7 +62,11 @@ export class ZkSession extends EventEmitter {
   private readonly tlsMaterial: TlsMaterial | undefined;
   private readonly requestedTimeoutMs: number;
   private readonly connectTimeoutMs: number;
+  /** The newest zxid any reply carried; sent on connect, so no member behind it accepts us
+   *  (kept across sessions: a new session must not see an older state either). */
   private lastZxid = 0n;
+  private readonly watchSync: WatchSync;
+  private readonly deadline = new SessionDeadline(() => this.giveUpSession());
   private xid = 0;
   private serverIndex = 0;
   private failures = 0;
@@ -72,6 +81,11 @@ export class ZkSession extends EventEmitter {
   private lastError: Error | undefined;
   private closing: Promise<void> | undefined;
 
+  /** Requests sent and awaiting a reply plus those waiting for a connection (a stats gauge). */
+  get queuedRequests(): number {
+    return this.pending.length + this.waiting.length;
+  }
+
   constructor(options: ZkClientOptions) {
     super();
     this.setMaxListeners(0); // every held lock listens for 'lost'
@@ -84,8 +98,12 @@ export class ZkSession extends EventEmitter {
     this.servers = shuffled(options.servers);
     this.chroot = new Chroot(options.chroot);
     this.log = options.logger ?? SILENT;
+    this.watchSync = new WatchSync(this.watches, this.log);
     this.requestedTimeoutMs = options.sessionTimeoutMs ?? 10_000;
-    this.connectTimeoutMs = Math.max(500, Math.floor((this.requestedTimeoutMs * 2) / 3));
+    // As the Java client: a member that does not answer the handshake within its share of the
+    // session timeout is skipped, so a stalled member leaves time to reach another.
+    this.connectTimeoutMs = Math.min(Math.floor((this.requestedTimeoutMs * 2) / 3),
+      Math.max(1000, Math.floor(this.requestedTimeoutMs / this.servers.length)));
     if (options.tls) this.tlsMaterial = readTls(options.tls);
     if (options.sessionId !== undefined) {
       this.sessionId = options.sessionId;
@@ -124,8 +142,19 @@ export class ZkSession extends EventEmitter {
     return this.closing;
   }
 
+  /** host:port of the member the session talks to now; undefined while disconnected. */
+  get currentServer(): string | undefined {
+    return this.conn && this.connReady ? `${this.conn.server.host}:${this.conn.server.port}` : undefined;
+  }
+
+  /** See WatchCatchUp (types.ts). */
+  addCatchUp(source: WatchCatchUp): () => void {
+    return this.watchSync.addSource(source);
+  }
+
   private async shutdown(): Promise<void> {
     clearTimeout(this.retryTimer);
+    this.deadline.disarm();
     this.abortConnect?.(loss('client closed before connecting'));
     if (this.conn && this.connReady) {
       const xid = this.nextXid();
@@ -149,9 +178,10 @@ export class ZkSession extends EventEmitter {
   protected submit<T>(xid: number, frame: Buffer, path: string, handle: ReplyHandler<T>, maxReplyBytes?: number): Promise<T> {
     if (this.state === 'closed') return Promise.reject(loss('client closed', path));
     return new Promise<T>((resolve, reject) => {
-      const p: Pending = { xid, path, frame, handle, maxReplyBytes, resolve: resolve as (v: unknown) => void, reject };
+      const p: Pending = { xid, path, frame, handle, maxReplyBytes, sentAt: 0, resolve: resolve as (v: unknown) => void, reject };
       if (this.conn && this.connReady) {
         p.frame = undefined;
+        p.sentAt = Date.now();
         this.pending.push(p);
         this.conn.write(frame);
       } else {
@@ -183,43 +213,87 @@ export class ZkSession extends EventEmitter {
   }
 
   private onEstablished(conn: Connection, result: ConnectResult): void {
+    const server = `${conn.server.host}:${conn.server.port}`;
+    if (result.readOnly) {
+      // We ask for a read-write session; a member that lost the quorum must not serve us.
+      this.log.warn({ server }, 'zookeeper member is read-only; trying another');
+      conn.close(new Error(`${server} is read-only`));
+      return;
+    }
     if (result.timeoutMs <= 0) {
       // The server refused to resume: everything tied to the old session is gone.
-      this.log.info({ sessionId: `0x${this.sessionId.toString(16)}` }, 'zookeeper session expired');
-      this.sessionId = 0n;
-      this.sessionPassword = Buffer.alloc(16);
-      this.watches.dropOneShot();
-      const waiting = this.waiting;
-      this.waiting = [];
-      for (const p of waiting) p.reject(new SessionExpiredError(ErrorCode.SESSION_EXPIRED, 'session expired', p.path));
+      this.log.info({ sessionId: `0x${this.sessionId.toString(16)}`, server }, 'zookeeper session expired');
       // Detach first, so requests that 'lost' listeners make wait for the new session.
-      this.conn = null;
+      this.detach();
       conn.close();
-      this.setState('lost');
+      this.endSession('session expired');
       this.openNext();
       return;
+    }
+    this.deadline.disarm();
+    this.deadline.answered(conn.helloSentAt);
+    if (result.sessionId !== this.sessionId || this.negotiatedTimeoutMs === 0) {
+      this.log.info({ sessionId: `0x${result.sessionId.toString(16)}`, server, requestedTimeoutMs: this.requestedTimeoutMs,
+        negotiatedTimeoutMs: result.timeoutMs }, 'zookeeper session established');
+    } else if (this.state === 'suspended') {
+      this.log.info({ sessionId: `0x${result.sessionId.toString(16)}`, server }, 'zookeeper session resumed');
     }
     this.sessionId = result.sessionId;
     this.sessionPassword = result.password;
     this.negotiatedTimeoutMs = result.timeoutMs;
     this.failures = 0;
     this.connReady = true;
-    this.sendSetWatches(conn);
+    for (const frame of this.watchSync.begin((p) => this.chroot.toServer(p))) conn.write(frame);
     const waiting = this.waiting;
     this.waiting = [];
+    const now = Date.now();
     for (const p of waiting) {
       const frame = p.frame!;
       p.frame = undefined;
+      p.sentAt = now;
       this.pending.push(p);
       conn.write(frame);
     }
     this.setState('connected');
   }
 
-  private onClosed(conn: Connection, error: Error | undefined): void {
-    if (conn !== this.conn) return;
+  /** Forgets the current connection; what it had synced of the watches is kept. */
+  private detach(): void {
+    this.watchSync.connectionEnded(this.lastZxid);
     this.conn = null;
     this.connReady = false;
+  }
+
+  /** The session is gone (server said so, or we gave it up): one-shot watches and waiting
+   *  requests go with it, 'lost' tells locks and ephemeral owners. */
+  private endSession(reason: string): void {
+    this.deadline.disarm();
+    this.sessionId = 0n;
+    this.sessionPassword = Buffer.alloc(16);
+    this.watches.dropOneShot();
+    const waiting = this.waiting;
+    this.waiting = [];
+    for (const p of waiting) p.reject(new SessionExpiredError(ErrorCode.SESSION_EXPIRED, reason, p.path));
+    this.setState('lost');
+  }
+
+  /** No member answered for the session timeout: the server may have expired the session, so
+   *  stop believing in it (locks, ephemerals) and make a new one rather than resume it. */
+  private giveUpSession(): void {
+    if (this.closing || this.state !== 'suspended') return;
+    this.log.warn({ sessionId: `0x${this.sessionId.toString(16)}`, timeoutMs: this.negotiatedTimeoutMs },
+      'zookeeper session given up: no member answered within the session timeout; starting a new session');
+    clearTimeout(this.retryTimer);
+    const conn = this.conn;
+    this.detach();
+    conn?.close();
+    this.endSession('session timed out on the client side');
+    this.openNext();
+  }
+
+  private onClosed(conn: Connection, error: Error | undefined): void {
+    if (conn !== this.conn) return;
+    this.detach();
     if (error) this.lastError = error;
     if (error instanceof ProtocolError) {
       this.log.warn({ server: `${conn.server.host}:${conn.server.port}`, err: error.message }, 'zookeeper protocol error; reconnecting');
@@ -229,7 +303,10 @@ export class ZkSession extends EventEmitter {
     }
     this.failAll(error ? `connection loss (${error.message})` : 'connection loss');
     if (this.closing) return;
-    if (this.state === 'connected') this.setState('suspended');
+    if (this.state === 'connected') {
+      this.deadline.arm(this.negotiatedTimeoutMs);
+      this.setState('suspended');
+    }
     this.failures++;
     const delay = this.failures <= this.servers.length ? 0 : Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(6, this.failures - this.servers.length));
     this.retryTimer = setTimeout(() => this.openNext(), delay * (0.5 + Math.random() / 2));
@@ -249,12 +326,17 @@ export class ZkSession extends EventEmitter {
     const err = r.int();
     if (zxid > this.lastZxid) this.lastZxid = zxid;
     if (xid === Xid.notification) return this.onNotification(r);
-    if (xid === Xid.ping) return;
+    if (xid === Xid.ping) {
+      this.deadline.answered(this.conn?.takePingSentAt() ?? 0);
+      return;
+    }
     if (xid === Xid.setWatches) {
       if (err !== 0) this.log.warn({ err }, 'zookeeper setWatches2 failed');
+      this.watchSync.replied();
       return;
     }
     const p = this.pending.shift();
+    if (p) this.deadline.answered(p.sentAt);
     if (!p || p.xid !== xid) {
       const err = protocolError(`reply xid ${xid} does not match the oldest request (${p ? p.xid : 'none'})`);
       p?.reject(err);
@@ -286,12 +368,7 @@ export class ZkSession extends EventEmitter {
         this.log.warn({ path, err: String(e) }, 'zookeeper watch listener threw');
       }
     }
-  }
-
-  /** Re-registers every watch on a new connection (same or new session). */
-  private sendSetWatches(conn: Connection): void {
-    if (this.watches.isEmpty) return;
-    for (const frame of encodeSetWatches(this.lastZxid, this.watches.paths(), (p) => this.chroot.toServer(p))) conn.write(frame);
+    this.watchSync.notify(event);
   }
 }
 

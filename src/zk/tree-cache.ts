@@ -1,12 +1,15 @@
 // An in-memory copy of a subtree, kept current by one persistent recursive watch (addWatch),
 // like Nodepool's tree caches. Events only say "this path changed", so each one triggers a
 // re-read; a read is applied only if no newer event for the same path arrived meanwhile,
-// which keeps replies and notifications from overtaking each other. After every reconnect
-// (events may have been missed) and after a session loss the whole subtree is re-read.
+// which keeps replies and notifications from overtaking each other. Events missed while
+// disconnected (the server does not replay them for persistent watches) are caught up through
+// the client's WatchCatchUp: the server compares each cached path's zxids with the last one we
+// had caught up to and reports only what changed, so only that is re-read. Clients without it
+// get the whole subtree re-read after each reconnect.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, errorFromCode, NoNodeError } from './errors.ts';
 import { isConnectionFault } from './retry-connection-loss.ts';
-import type { ReadOp, ReadResult, Stat, WatchEvent, ZkClient } from './types.ts';
+import type { ReadOp, ReadResult, Stat, WatchCatchUp, WatchEvent, ZkClient } from './types.ts';
 
 /** Nodes per multiRead during a full load (two ops each), and such requests in flight. */
 const LOAD_BATCH_NODES = 200;
@@ -58,6 +61,18 @@ export class TreeCache extends EventEmitter {
   private resyncing: Promise<void> | undefined;
   private resyncAgain = false;
   private readonly onConnected = (): void => { void this.resync(); };
+  private removeCatchUp: (() => void) | undefined;
+  private loaded = false;
+  /** Reads that failed with the connection, to repeat once caught up. */
+  private readonly dirtyData = new Set<string>();
+  private readonly dirtyChildren = new Set<string>();
+  /** A partial subtree load failed: only a full re-read restores the tree. */
+  private needFullLoad = false;
+  private readonly catchUp: WatchCatchUp = {
+    catchUpPaths: () => this.catchUpPaths(),
+    onCatchUpEvent: (ev) => { if (this.loaded && ev.type === 'childrenChanged' && this.nodes.has(ev.path)) void this.relist(ev.path); },
+    onCatchUpDone: () => { void this.afterCatchUp(); },
+  };
 
   private readonly dataDepth: number;
 
@@ -68,6 +83,11 @@ export class TreeCache extends EventEmitter {
     this.dataDepth = options.dataDepth ?? Infinity;
     this.ready = this.start();
     this.ready.catch(() => undefined); // callers see the error through `ready`
+  }
+
+  /** Watch events whose data reads have not come back yet (a stats gauge). */
+  get pendingReads(): number {
+    return this.readsInFlight;
   }
 
   get(path: string): CachedNode | undefined {
@@ -89,6 +109,7 @@ export class TreeCache extends EventEmitter {
     if (this.closed) return;
     this.closed = true;
     this.client.off('connected', this.onConnected);
+    this.removeCatchUp?.();
     await this.removeWatch?.().catch(() => undefined);
   }
 
@@ -98,9 +119,11 @@ export class TreeCache extends EventEmitter {
       try {
         if (!this.removeWatch) {
           this.removeWatch = await this.client.addWatch(this.root, 'persistentRecursive', (ev) => this.onEvent(ev));
-          this.client.on('connected', this.onConnected);
+          if (this.client.addCatchUp) this.removeCatchUp = this.client.addCatchUp(this.catchUp);
+          else this.client.on('connected', this.onConnected);
         }
         await this.loadAll();
+        this.loaded = true;
         return;
       } catch (e) {
         if (!isConnectionFault(e) || this.client.state === 'closed' || this.closed) throw e;
@@ -130,7 +153,8 @@ export class TreeCache extends EventEmitter {
       if (this.isCurrent(path, stamp)) this.put(path, node);
     } catch (e) {
       if (e instanceof NoNodeError && this.isCurrent(path, stamp)) this.remove(path);
-      // A connection loss is repaired by the resync after reconnecting.
+      // Read again once reconnected and caught up.
+      else if (isConnectionFault(e)) this.dirtyData.add(path);
     } finally {
       this.endRead();
     }
@@ -215,9 +239,9 @@ export class TreeCache extends EventEmitter {
    * handles one request per batch instead of two per node), a few batches in flight. A node's
    * data and children come from the same point in the server's history.
    */
-  private walkBatched(seen: Set<string>): Promise<void> {
+  private walkBatched(seen: Set<string>, start: string[] = [this.root]): Promise<void> {
     const multiRead = this.client.multiRead!.bind(this.client);
-    const queue: string[] = [this.root];
+    const queue: string[] = [...start];
     let inFlight = 0;
     return new Promise<void>((resolve, reject) => {
       let failed = false;
@@ -270,6 +294,68 @@ export class TreeCache extends EventEmitter {
       seen.add(path);
       if (this.isCurrent(path, stamp)) this.put(path, { data: data.data, stat: data.stat });
       for (const c of list.children) queue.push(childPath(path, c));
+    }
+  }
+
+  /** What the server should check on the next connection: data of the nodes we read data
+   *  for, children of every node (a new or removed child shows as childrenChanged). The root's
+   *  data is left out: a data watch there would replace our recursive watch (ZOOKEEPER-4466). */
+  private catchUpPaths(): { data: Iterable<string>; child: Iterable<string> } {
+    if (!this.loaded || this.closed) return { data: [], child: [] };
+    const data: string[] = [];
+    for (const [path, node] of this.nodes) if (path !== this.root && node !== NAME_ONLY) data.push(path);
+    return { data, child: this.nodes.keys() };
+  }
+
+  /** The server reported what changed; repeat the reads that failed with the connection. */
+  private async afterCatchUp(): Promise<void> {
+    if (!this.loaded || this.closed) return;
+    if (this.needFullLoad) {
+      this.needFullLoad = false;
+      this.dirtyData.clear();
+      this.dirtyChildren.clear();
+      await this.resync();
+      return;
+    }
+    const data = [...this.dirtyData, this.root];
+    const children = [...this.dirtyChildren];
+    this.dirtyData.clear();
+    this.dirtyChildren.clear();
+    await Promise.all([...data.map((p) => this.refresh(p)), ...children.map((p) => this.relist(p))]);
+    this.emit('resynced');
+  }
+
+  /** Re-lists one node's children after the server said they changed: removes the ones gone,
+   *  loads the subtrees of new ones. */
+  private async relist(path: string): Promise<void> {
+    const stamp = this.beginRead();
+    try {
+      const { children } = await this.client.getChildren(path);
+      if (this.closed) return;
+      const now = new Set(children);
+      for (const name of [...(this.kids.get(path) ?? [])]) {
+        const child = childPath(path, name);
+        if (!now.has(name) && this.isCurrent(child, stamp)) this.remove(child);
+      }
+      const added = children.map((c) => childPath(path, c)).filter((c) => !this.nodes.has(c) && this.isCurrent(c, stamp));
+      if (added.length === 0) return;
+      try {
+        if (this.client.multiRead) await this.walkBatched(new Set(), added);
+        else await Promise.all(added.map((c) => this.walk(c, new Set())));
+      } catch (e) {
+        if (!isConnectionFault(e)) throw e;
+        this.needFullLoad = true;
+      }
+    } catch (e) {
+      if (e instanceof NoNodeError) {
+        if (this.isCurrent(path, stamp)) this.remove(path);
+      } else if (isConnectionFault(e)) {
+        this.dirtyChildren.add(path);
+      } else {
+        this.needFullLoad = true;
+      }
+    } finally {
+      this.endRead();
     }
   }
 

@@ -77,7 +77,9 @@ export interface ZkClientOptions {
   /** e.g. "/nodepool-test-1"; every path the caller uses is relative to it. */
   chroot?: string;
   tls?: ZkTlsOptions;
-  /** Requested session timeout in ms (nodepool.yaml zookeeper-timeout is seconds). */
+  /** Requested session timeout in ms (nodepool.yaml zookeeper-timeout is seconds). The server
+   *  may grant another (logged); disconnected for the granted one, the client gives the session
+   *  up itself ('lost') and starts a new one. */
   sessionTimeoutMs?: number;
   /** Resume an existing session. */
   sessionId?: bigint;
@@ -87,6 +89,24 @@ export interface ZkClientOptions {
 }
 
 export type PersistentWatchMode = 'persistent' | 'persistentRecursive';
+
+/**
+ * Something that mirrors znodes (a tree cache) and wants, after a reconnect, to hear only what
+ * changed while it was disconnected instead of re-reading everything. Its paths go out with
+ * the new connection's setWatches2 as one-shot data/child watches relative to the last zxid the
+ * client had fully caught up to, so the server itself reports each changed, deleted or
+ * re-parented path (dataChanged, deleted, childrenChanged events) once.
+ */
+export interface WatchCatchUp {
+  /** Paths whose data / children changes since the last sync are wanted. */
+  catchUpPaths(): { data: Iterable<string>; child: Iterable<string> };
+  /** Every notification received while a catch-up is in progress (the caught-up events
+   *  among them; data events also reach ordinary watch listeners as usual). */
+  onCatchUpEvent(event: WatchEvent): void;
+  /** The server has reported everything; called once per connection (also when there was
+   *  nothing to send). */
+  onCatchUpDone(): void;
+}
 
 export interface ZkClient {
   readonly state: ConnectionState;
@@ -121,6 +141,9 @@ export interface ZkClient {
    * (connection loss, a bad path among the ops). Optional: callers fall back to single reads.
    */
   multiRead?(ops: readonly ReadOp[]): Promise<ReadResult[]>;
+  /** Registers a reconnect catch-up (see WatchCatchUp); returns a function removing it.
+   *  Optional: callers without it re-read after each reconnect. */
+  addCatchUp?(source: WatchCatchUp): () => void;
   /** Registers a persistent (optionally recursive) watch; returns a function removing it. */
   addWatch(path: string, mode: PersistentWatchMode, listener: WatchListener): Promise<() => Promise<void>>;
 

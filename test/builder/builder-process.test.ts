@@ -1,8 +1,9 @@
 // nodepool-builder as a real process: -c/-s config files, SIGHUP reload, SIGTERM graceful stop
 // (exit 0, the running build killed to the last grandchild and recorded failed, locks released,
-// component gone).
+// component gone), also while start-up still waits for ZooKeeper.
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { spawnEntry } from '../helpers/spawn.ts';
@@ -95,6 +96,29 @@ describe('nodepool-builder process', { timeout: 240_000 }, () => {
     expect(lock).not.toBeNull();
     await lock!.release();
     expect(await env.store.listComponents('builder')).toEqual([]);
+  });
+
+  it('a SIGTERM while start-up waits for a ZooKeeper that does not answer is a graceful stop', async () => {
+    // A server that accepts the connection and never says a word: the builder is stuck in start-up.
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const cfg = join(env.dir, 'silent-zk.yaml');
+      writeFileSync(cfg, `zookeeper-servers:\n  - host: 127.0.0.1\n    port: ${port}\nzookeeper-timeout: 60\nimages-dir: ${env.imagesDir}\n`);
+      child = spawnEntry('builder/main.ts', ['-c', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child.stdout!.on('data', (d) => (output += d));
+      child.stderr!.on('data', (d) => (output += d));
+      const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child!.once('exit', (code, signal) => resolve({ code, signal })));
+      await waitLong(() => sockets.length > 0, { message: 'the builder connecting to ZooKeeper' });
+      child.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+      expect(output).toContain('stopping');
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('rejects a bad config with a clear message and exit code 1', async () => {

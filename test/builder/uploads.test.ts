@@ -1,20 +1,17 @@
-// Uploads, retries with backoff, forced uploads, the post-upload hook, the upload timeout and
-// leaked-image cleanup, against the real ZooKeeper and simulators. The uploader and janitor are
-// driven pass by pass on a ManualClock where the schedule matters.
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+// Uploads, retries with backoff, forced uploads, the post-upload hook and leaked-image cleanup,
+// against the real ZooKeeper and simulators (aborted uploads: upload-aborts.test.ts). The
+// uploader and janitor are driven pass by pass on a ManualClock where the schedule matters.
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Janitor } from '../../src/builder/janitor.ts';
 import { ProviderUploader } from '../../src/builder/provider-uploader.ts';
-import type { BuilderView } from '../../src/builder/builder-context.ts';
 import type { CloudProvider } from '../../src/cloud/provider.ts';
 import type { NodepoolConfig, ProviderConfig } from '../../src/config/model.ts';
-import type { ImageBuild } from '../../src/model/types.ts';
 import { ManualClock, systemClock } from '../../src/util/clock.ts';
 import { builderTestEnv, directContext, type BuilderTestEnv, waitLong } from './builder-env.ts';
-import { diskimage, nodepoolConfig, provider, providerDiskimage } from './config-fixtures.ts';
-import { FAKE_DIB } from './fake-dib.ts';
+import { provider, providerDiskimage } from './config-fixtures.ts';
+import { seedBuild as seedBuildIn, uploadConfig, uploadView } from './upload-fixtures.ts';
 
 let env: BuilderTestEnv;
 beforeEach(async () => {
@@ -24,37 +21,9 @@ afterEach(async () => {
   await env.close();
 });
 
-function config(providers: ProviderConfig[], over: Partial<NodepoolConfig> = {}): NodepoolConfig {
-  return nodepoolConfig({
-    imagesDir: env.imagesDir, buildLogDir: env.logDir, providers,
-    diskimages: [diskimage({ name: 'img', dibCmd: FAKE_DIB })],
-    ...over,
-  });
-}
-
-/** A ready build with its qcow2 on disk, as if this builder had just built it. */
-async function seedBuild(bytes = 32 * 1024): Promise<{ build: ImageBuild; file: string; md5: string }> {
-  const build = await env.store.createBuild({
-    image: 'img', state: 'ready', state_time: Date.now() / 1000, builder: 'nb-test', builder_id: 'test-builder-id',
-    formats: ['qcow2'], username: 'zuul', python_path: 'auto', shell_type: null,
-  });
-  mkdirSync(env.imagesDir, { recursive: true });
-  const file = join(env.imagesDir, `img-${build.id}.qcow2`);
-  const data = Buffer.alloc(bytes, build.id);
-  writeFileSync(file, data);
-  const md5 = createHash('md5').update(data).digest('hex');
-  writeFileSync(`${file}.md5`, `${md5}  ${file}\n`);
-  return { build, file, md5 };
-}
-
-function view(cfg: NodepoolConfig, providers: CloudProvider[]): BuilderView {
-  return {
-    config: cfg, imagesDir: env.imagesDir,
-    formats: new Map(providers.map((p) => [p.name, p.imageFormat()])),
-    providers: new Map(providers.map((p) => [p.name, p])),
-  };
-}
-
+const config = (providers: ProviderConfig[], over: Partial<NodepoolConfig> = {}) => uploadConfig(env, providers, over);
+const seedBuild = (bytes?: number) => seedBuildIn(env, bytes);
+const view = (cfg: NodepoolConfig, providers: CloudProvider[]) => uploadView(env, cfg, providers);
 const uploadsOf = (buildId: string, p: string) => env.store.listUploads('img', buildId, p);
 const simImages = async (p: string) => (await env.sims.get(p)!.admin.state()).images;
 
@@ -111,10 +80,10 @@ describe('uploads', { timeout: 240_000 }, () => {
     // Now sim-b accepts but crawls (1 KiB/s for 32 KiB): a forced re-upload to sim-a still completes.
     env.sims.get('sim-b')!.admin.setFaults({ uploadBytesPerSecond: 1024 });
     await waitLong(async () => (await simImages('sim-b')).some((i) => i.status === 'saving' || i.status === 'queued'), { message: 'sim-b upload started' });
-    await env.store.requestImageUpload!('img', 'sim-a');
+    await env.store.requestImageUpload('img', 'sim-a');
     await waitLong(async () => (await uploadsOf(build.id, 'sim-a')).filter((u) => u.state === 'ready').length === 2, { message: 'forced upload to sim-a' });
     expect((await uploadsOf(build.id, 'sim-b')).some((u) => u.state === 'uploading')).toBe(true);
-    expect(await env.store.listUploadRequests!('img')).toEqual([]);
+    expect(await env.store.listUploadRequests('img')).toEqual([]);
   });
 
   it('names the image by image-name-format and runs the post-upload hook; a failing hook deletes the image', async () => {
@@ -142,7 +111,7 @@ describe('uploads', { timeout: 240_000 }, () => {
     writeFileSync(join(env.dir, 'hook.rc'), '0');
     await uploader.pass(new AbortController().signal); // still backing off: no attempt
     expect(await uploadsOf(build.id, 'sim-a')).toHaveLength(1);
-    await env.store.requestImageUpload!('img', 'sim-a'); // a forced upload skips the backoff
+    await env.store.requestImageUpload('img', 'sim-a'); // a forced upload skips the backoff
     await uploader.pass(signal);
     const ready = (await uploadsOf(build.id, 'sim-a')).find((u) => u.state === 'ready')!;
     expect(ready.external_name).toBe(`np-img-${ready.id}`);
@@ -160,23 +129,6 @@ describe('uploads', { timeout: 240_000 }, () => {
     const unpaused = provider({ name: 'sim-a', diskimages: [providerDiskimage('img')] });
     await new ProviderUploader(directContext(env, view(config([unpaused]), [cloud])), 'sim-a').pass(new AbortController().signal);
     expect((await uploadsOf(build.id, 'sim-a')).map((u) => u.state)).toEqual(['ready']);
-  });
-
-  it('image-upload-timeout aborts a stalled upload and records it failed', async () => {
-    const clock = new ManualClock();
-    const pc = provider({ name: 'sim-a', diskimages: [providerDiskimage('img')], imageUploadTimeout: 30 });
-    const cfg = config([pc]);
-    const cloud = env.provider(pc);
-    await cloud.start();
-    const { build } = await seedBuild(256 * 1024);
-    env.sims.get('sim-a')!.admin.setFaults({ uploadBytesPerSecond: 4096 });
-    const uploader = new ProviderUploader(directContext(env, view(cfg, [cloud]), clock), 'sim-a');
-    const pass = uploader.pass(new AbortController().signal);
-    await waitLong(async () => (await uploadsOf(build.id, 'sim-a')).some((u) => u.state === 'uploading'), { message: 'uploading' });
-    await clock.advance(30_000);
-    await pass;
-    expect((await uploadsOf(build.id, 'sim-a')).map((u) => u.state)).toEqual(['failed']);
-    await waitLong(async () => (await simImages('sim-a')).length === 0, { message: 'half-made image removed' });
   });
 });
 

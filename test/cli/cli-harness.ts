@@ -1,5 +1,6 @@
 // A real ZooKeeper chroot, a store on it, and a nodepool.yaml pointing the CLI at it.
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { Clock } from '../../src/util/clock.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testZk, type TestZk } from '../harness/zk.ts';
@@ -52,7 +53,8 @@ providers:
 `;
 }
 
-export async function cliHarness(name: string): Promise<CliHarness> {
+/** `clock` pins the time the in-process CLI computes ages against (run() only; spawn() is real time). */
+export async function cliHarness(name: string, options: { clock?: Clock } = {}): Promise<CliHarness> {
   const zk = testZk({ name });
   const client = await zk.connect();
   const store = new ZkStore(client);
@@ -74,7 +76,7 @@ export async function cliHarness(name: string): Promise<CliHarness> {
           return answers.shift() ?? '';
         },
       };
-      const code = await main(['-c', configPath, ...args], { io, env, cwd: dir });
+      const code = await main(['-c', configPath, ...args], { io, env, cwd: dir, clock: options.clock });
       return { code, stdout, stderr };
     },
     close: () => zk.closeAll(),

@@ -1,13 +1,16 @@
-// The listing commands against records written through the store on a real ZooKeeper.
+// The listing commands against records written through the store on a real ZooKeeper. The CLI
+// runs on a ManualClock, so the ages it prints are exact whatever the machine's load.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { ManualClock } from '../../src/util/clock.ts';
 import { cliHarness, type CliHarness } from './cli-harness.ts';
 import { makeNode, makeRequest, makeBuild, makeUpload } from '../web/status-fixtures.ts';
 
 let h: CliHarness;
-const now = () => Date.now() / 1000;
+const clock = new ManualClock(Date.now());
+const now = () => clock.now() / 1000;
 
 beforeAll(async () => {
-  h = await cliHarness('cli-listings');
+  h = await cliHarness('cli-listings', { clock });
   const { id: _a, ...n0 } = makeNode({ id: 'x', provider: 'cloud-a', type: ['small'], external_id: 'srv-0', public_ipv4: '203.0.113.10', state: 'ready', state_time: now() - 125 });
   const { id: _b, ...n1 } = makeNode({ id: 'x', provider: 'cloud-a', type: ['small'], external_id: 'srv-1', public_ipv4: '203.0.113.11', state: 'in-use', state_time: now() - 3725 });
   await h.store.createNode(n0);
@@ -29,7 +32,7 @@ describe('nodepool listings', () => {
     expect(r.code).toBe(0);
     const table = rows(r.stdout);
     expect(table.map((row) => row[0])).toEqual(['0000000000', '0000000001']);
-    expect(table[0]).toEqual(['0000000000', 'cloud-a', 'small', 'srv-0', '203.0.113.10', '', 'ready', expect.stringMatching(/^00:00:02:0[5-7]$/), 'unlocked']);
+    expect(table[0]).toEqual(['0000000000', 'cloud-a', 'small', 'srv-0', '203.0.113.10', '', 'ready', '00:00:02:05', 'unlocked']);
     expect(table[1][6]).toBe('in-use');
     expect(r.stdout.split('\n')[0]).toMatch(/^\+-+\+/);
   });
@@ -48,14 +51,17 @@ describe('nodepool listings', () => {
 
   it('image-list, dib-image-list, request-list and image-status print their tables', async () => {
     const images = rows((await h.run(['image-list'])).stdout);
-    expect(images).toEqual([['f0d7b5a2c0e64c1bb2a5e6e0f0a1b2c3', '0000000001', 'cloud-a', 'ubuntu-jammy', 'ubuntu-jammy-1', 'img-1', 'ready', expect.stringMatching(/^00:00:00:5\d$/)]]);
+    expect(images).toEqual([['f0d7b5a2c0e64c1bb2a5e6e0f0a1b2c3', '0000000001', 'cloud-a', 'ubuntu-jammy', 'ubuntu-jammy-1', 'img-1', 'ready', '00:00:00:50']]);
     const dib = rows((await h.run(['dib-image-list'])).stdout);
     expect(dib[0].slice(0, 5)).toEqual(['ubuntu-jammy-f0d7b5a2c0e64c1bb2a5e6e0f0a1b2c3', 'ubuntu-jammy', 'nb01', 'qcow2', 'ready']);
     const reqs = rows((await h.run(['request-list'])).stdout);
     expect(reqs[0]).toEqual([expect.stringMatching(/^200-\d{10}$/), '0', 'requested', 'zuul01', 'small', '', '', 'ev1']);
     await h.run(['image-build', 'ubuntu-jammy']);
+    // The request's age comes from its znode's ctime (ZooKeeper's clock): read it, then pin ours 7 s on.
+    const { stat } = await h.zk.connectRoot().then((root) => root.getData(`${h.zk.chroot}/nodepool/images/ubuntu-jammy/request-build`));
+    await clock.advance(stat.ctime + 7000 - clock.now());
     const status = rows((await h.run(['image-status'])).stdout);
-    expect(status[0]).toEqual(['ubuntu-jammy', 'False', 'pending', expect.stringMatching(/^00:00:00:0\d$/)]);
+    expect(status[0]).toEqual(['ubuntu-jammy', 'False', 'pending', '00:00:00:07']);
     await h.run(['image-pause', 'ubuntu-jammy']);
     expect(rows((await h.run(['dib-image-list'])).stdout)[0][4]).toBe('paused');
     await h.run(['image-unpause', 'ubuntu-jammy']);

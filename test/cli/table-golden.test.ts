@@ -2,7 +2,7 @@
 // reference-* and observed-* are copied from the reference docs; oracle-* were rendered by
 // PrettyTable 3.6.0 following upstream's status.py.
 import { describe, it, expect } from 'vitest';
-import { renderStatusText } from '../../src/web/status.ts';
+import { renderStatusText } from '../../src/status/listings.ts';
 import { listFixtures, expectedText, fixtureTable } from '../web/status-fixtures.ts';
 
 const fixtures = listFixtures();

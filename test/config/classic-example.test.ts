@@ -23,7 +23,8 @@ beforeAll(() => {
   copyFileSync(join(fixtures, 'scripts/run_packstack.sh'), join(dir, 'scripts/run_packstack.sh'));
   configPath = join(dir, 'nodepool.yaml');
   const text = readFileSync(join(fixtures, 'classic-blog-example.yaml'), 'utf8');
-  writeFileSync(configPath, text.replaceAll('/var/lib/nodepool/.ssh/id_rsa', keyPath));
+  mkdirSync(join(dir, 'elements'));
+  writeFileSync(configPath, text.replaceAll('/var/lib/nodepool/.ssh/id_rsa', keyPath).replace('elements-dir: /etc/nodepool/elements', `elements-dir: ${join(dir, 'elements')}`));
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +44,7 @@ describe('classic blog example', () => {
     expect(config.format).toBe('classic');
     expect(config.configFile).toBe(configPath);
     expect(config.scriptsDir).toBe(join(dir, 'scripts'));
-    expect(config.elementsDir).toBe('/etc/nodepool/elements');
+    expect(config.elementsDir).toBe(join(dir, 'elements'));
     expect(config.imagesDir).toBe('/var/lib/nodepool/dib');
     expect(config.cron).toEqual({ cleanup: '*/30 * * * *', check: '*/15 * * * *' });
     expect(config.zookeeperServers).toEqual([]);
@@ -135,16 +136,23 @@ describe('classic blog example', () => {
     }
   });
 
-  it('fails with an error per image when the private key does not exist', async () => {
+  it('warns about a missing private key by default, and fails with an error per image with strict', async () => {
     rmSync(keyPath);
     try {
-      const err = await loadConfig(configPath, { env: {} }).then(() => null, (e: unknown) => e);
+      const lenient = await validateConfig(configPath, { env: {} });
+      expect(lenient.config).not.toBeNull();
+      expect(lenient.warnings.filter((p) => p.path.endsWith('private-key')).map((p) => [p.line, p.col, p.path])).toEqual([
+        [28, 22, 'providers[0].images[0].private-key'],
+        [35, 22, 'providers[0].images[1].private-key'],
+      ]);
+      const err = await loadConfig(configPath, { env: {}, strict: true }).then(() => null, (e: unknown) => e);
       expect(err).toBeInstanceOf(ConfigError);
       const errors = (err as ConfigError).problems.filter((p) => p.severity === 'error');
       expect(errors.map((p) => [p.line, p.col, p.path])).toEqual([
         [28, 22, 'providers[0].images[0].private-key'],
         [35, 22, 'providers[0].images[1].private-key'],
       ]);
+      expect(errors[0].message).toContain('does not exist on this host');
     } finally {
       writeFileSync(keyPath, 'key\n', { mode: 0o600 });
     }

@@ -1,7 +1,10 @@
 // `nodepool config-validate`: exit codes and one line per problem, all problems in one run.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { runConfigValidate } from '../../src/cli/commands/config-validate.ts';
+import { runEntry } from '../helpers/spawn.ts';
 
 const dir = join(import.meta.dirname, '../fixtures/config');
 
@@ -64,5 +67,27 @@ describe('runConfigValidate', () => {
     await runConfigValidate({ config: join(dir, 'classic-inline-credentials.yaml'), env: {} }, io);
     expect(out.stderr).toContain('providers[0].password');
     expect(out.stderr + out.stdout).not.toContain('lab-demo-pw');
+  });
+
+  it('treats files of this host as warnings, and as errors with --strict', async () => {
+    const lenient = capture();
+    expect(await runConfigValidate({ config: join(dir, 'classic-missing-private-key.yaml'), env: {} }, lenient.io)).toBe(0);
+    expect(lenient.out.stderr).toContain('9:22: warning: providers[0].images[0].private-key: private key /nonexistent/nodepool/id_rsa does not exist on this host');
+    const strict = capture();
+    expect(await runConfigValidate({ config: join(dir, 'classic-missing-private-key.yaml'), env: {}, strict: true }, strict.io)).toBe(1);
+    expect(strict.out.stderr).toContain('9:22: providers[0].images[0].private-key: private key /nonexistent/nodepool/id_rsa does not exist on this host');
+  });
+
+  it('nodepool config-validate --strict from the command line', async () => {
+    // A config repository's CI: elements-dir names a directory only the builder host has.
+    const repo = mkdtempSync(join(tmpdir(), 'np-strict-'));
+    const cfg = join(repo, 'nodepool.yaml');
+    writeFileSync(cfg, 'elements-dir: /nonexistent/elements\nlabels:\n  - name: x\n');
+    const plain = await runEntry('cli/main.ts', ['-c', cfg, 'config-validate']);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toContain('1:15: warning: elements-dir: elements-dir /nonexistent/elements is not a directory on this host');
+    const strict = await runEntry('cli/main.ts', ['-c', cfg, 'config-validate', '--strict']);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('1:15: elements-dir: elements-dir /nonexistent/elements is not a directory on this host');
   });
 });

@@ -99,21 +99,18 @@ describe('current format', () => {
     const imgs = (await load('current-cloud-image.yaml')).providers[0].cloudImages;
     expect(imgs.map((i) => [i.name, i.imageName, i.imageId, i.username])).toEqual([
       ['debian-named', 'debian-12-genericcloud', null, 'debian'],
-      ['debian-id', null, '3f1c3a6e-0000-4000-8000-000000000001', 'zuul'],
-      ['lab-image', 'lab-image', null, 'zuul'],
+      // No username set: none, as upstream (not zuul).
+      ['debian-id', null, '3f1c3a6e-0000-4000-8000-000000000001', null],
+      ['lab-image', 'lab-image', null, null],
     ]);
   });
 
-  it('substitutes %(NODEPOOL_X) from the given environment, keeping the number type', async () => {
+  it('substitutes %(NODEPOOL_X) in the text from the given environment', async () => {
     const c = await load('current-env-substitution.yaml', { NODEPOOL_PORT: '8123', NODEPOOL_HOME: '/srv/np', NODEPOOL_CLOUD: 'lab-demo', HOME: '/ignored' });
     expect(c.webapp.port).toBe(8123);
     expect(c.imagesDir).toBe('/srv/np/images');
     expect(c.providers[0].cloud).toBe('lab-demo');
-  });
-
-  it('only substitutes NODEPOOL_ variables', () => {
-    const r = validateConfigText({ file: '/x/nodepool.yaml', text: "images-dir: '%(HOME)s/images'\n", env: { HOME: '/root' } });
-    expect(r.config?.imagesDir).toBe('%(HOME)s/images');
+    expect(c.consumedEnvVars).toEqual(['NODEPOOL_CLOUD', 'NODEPOOL_HOME', 'NODEPOOL_PORT']);
   });
 
   it('reads YAML 1.1 scalars as PyYAML does', async () => {

@@ -11,7 +11,9 @@ const dir = join(import.meta.dirname, '../fixtures/config');
 const env = { NODEPOOL_PORT: '8123', NODEPOOL_HOME: '/srv/nodepool', NODEPOOL_CLOUD: 'lab-demo' };
 // The blog example names /var/lib/nodepool/.ssh/id_rsa; pretend it exists with mode 0600 here
 // (classic-example.test.ts checks the real-disk behaviour).
-const files: FileProbe = (p) => (p === '/var/lib/nodepool/.ssh/id_rsa' ? { isFile: true, mode: 0o600 } : diskProbe(p));
+// The same for the elements-dir the examples name.
+const files: FileProbe = (p) => (p === '/var/lib/nodepool/.ssh/id_rsa' ? { isFile: true, mode: 0o600 }
+  : p === '/etc/nodepool/elements' ? { isFile: false, isDirectory: true, mode: 0o755 } : diskProbe(p));
 
 type Expected = [severity: 'error' | 'warning', line: number, col: number, path: string, message: string];
 
@@ -53,7 +55,11 @@ const invalid: Record<string, Expected[]> = {
   'unsupported-driver.yaml': [['error', 4, 13, 'providers[0].driver', 'unsupported driver (expected openstack)']],
   'missing-cloud.yaml': [['error', 3, 5, 'providers[0].cloud', 'missing required key']],
   'cloud-image-id-and-name.yaml': [['error', 8, 21, 'providers[0].cloud-images[0].image-name', 'both image-id and image-name are set']],
-  'unset-env-variable.yaml': [['error', 3, 9, 'webapp.port', 'environment variable NODEPOOL_UNSET_PORT is not set']],
+  // Upstream leaves the placeholder as written: the port is then the string itself.
+  'unset-env-variable.yaml': [
+    ['error', 3, 9, 'webapp.port', 'wrong type: got string "%(NODEPOOL_UNSET_PORT)"'],
+    ['warning', 3, 10, 'webapp.port', '%(NODEPOOL_UNSET_PORT) is left as written: NODEPOOL_UNSET_PORT is not set'],
+  ],
   'yaml11-boolean-env-var.yaml': [['error', 5, 24, 'diskimages[0].env-vars.DIB_DEBUG_TRACE', 'got the boolean true (expected a string']],
   'duplicate-label-name.yaml': [
     ['error', 5, 11, 'labels[1].name', "duplicate label name 'small'"],
@@ -64,9 +70,9 @@ const invalid: Record<string, Expected[]> = {
   'not-a-mapping.yaml': [['error', 2, 1, '(top level)', 'got a list (expected a mapping']],
   'many-problems.yaml': [
     ['error', 4, 11, 'zookeeper-servers[0].port', '99999 is too big (expected <= 65535)'],
-    ['error', 7, 16, 'labels[0].min-ready', '-2 is too small (expected >= -1)'],
+    ['error', 7, 16, 'labels[0].min-ready', 'wrong type: got number 1.5'],
     ['error', 9, 20, 'labels[1].max-ready-age', 'got string "soon"'],
-    ['error', 15, 11, 'providers[0].rate', '0 is too small (expected > 0)'],
+    ['error', 15, 11, 'providers[0].rate', 'got string "fast"'],
     ['error', 22, 31, 'providers[0].pools[0].labels[0].boot-from-volume', 'got string "maybe" (expected boolean)'],
     ['error', 10, 1, 'webap', "did you mean 'webapp'?"],
     // Cross-reference problems in the same run as the schema ones.
@@ -80,7 +86,6 @@ const invalid: Record<string, Expected[]> = {
     ['error', 16, 24, 'providers[0].pools[0].labels[0].diskimage', "diskimage 'debian' is not in provider 'lab' diskimages"],
     ['error', 18, 19, 'providers[0].pools[0].labels[1].name', "label 'huge' is not a top-level label"],
   ],
-  'classic-missing-private-key.yaml': [['error', 9, 22, 'providers[0].images[0].private-key', 'private key /nonexistent/nodepool/id_rsa does not exist']],
   'classic-bad-cron.yaml': [
     ['error', 4, 10, 'cron.check', "'* * *' has 3 fields"],
     ['error', 3, 12, 'cron.cleanup', "'*/61 * * * *' is not a valid cron schedule"],
@@ -125,6 +130,13 @@ const valid: Record<string, Expected[]> = {
   'classic-image-ready-script.yaml': [['warning', 10, 23, 'providers[0].images[0].ready-script', "ready-script 'prepare_node.sh' is not in"]],
   'classic-cloud-image-without-diskimage.yaml': [],
   'classic-zookeeper.yaml': [],
+  'classic-03-keys.yaml': [
+    ['warning', 3, 1, 'script-dir', 'ignored 4 nodepool 0.3 snapshot-image keys: script-dir, cron.image-update, providers[0].images[0].base-image, providers[0].images[0].setup'],
+    ['warning', 12, 5, 'providers[0].template-hostname', "ignored 'template-hostname': server names are <label>-<provider>-<node id>"],
+    ['warning', 21, 5, 'labels[0].subnodes', "ignored 'subnodes': each node is launched alone"],
+  ],
+  // A file of this host is only a warning (config-validate --strict makes it an error).
+  'classic-missing-private-key.yaml': [['warning', 9, 22, 'providers[0].images[0].private-key', 'private key /nonexistent/nodepool/id_rsa does not exist on this host']],
   'classic-conflicting-usernames.yaml': [['warning', 16, 19, 'providers[1].images[0].username', "username 'zuul' differs from 'jenkins'"]],
 };
 

@@ -35,6 +35,12 @@ export interface ZkServerHandle extends ZkServerInfo {
   stop(): Promise<void>;
 }
 
+/** The server's classpath (the slf4j binding only when installed). */
+export function zkClasspath(): string {
+  const jars = [...CLASSPATH_JARS, ...(existsSync(join(JAVA_DIR, LOG_BINDING)) ? [LOG_BINDING] : [])];
+  return jars.map((j) => join(JAVA_DIR, j)).join(':');
+}
+
 export function checkPrerequisites(): void {
   const missing = [...CLASSPATH_JARS.map((j) => join(JAVA_DIR, j)), '/usr/bin/java', '/usr/bin/openssl', '/usr/bin/keytool']
     .filter((p) => !existsSync(p));
@@ -56,7 +62,7 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
     s.once('connect', () => { s.destroy(); resolve(true); });
@@ -83,7 +89,7 @@ function zooCfg(dir: string, plainPort: number, securePort: number, pki: TestPki
     `ssl.trustStore.password=${pki.storePassword}`,
     'ssl.trustStore.type=PKCS12',
     'admin.enableServer=false',
-    '4lw.commands.whitelist=',
+    '4lw.commands.whitelist=mntr,srvr,stat,ruok',
     // Test data is throwaway; fsync per write only slows the suite (a kill -9 still keeps it).
     'forceSync=no',
     'maxClientCnxns=0',
@@ -112,8 +118,7 @@ export async function startZkServer(options: StartOptions = {}): Promise<ZkServe
   while (securePort === plainPort) securePort = await freePort();
   const cfgPath = join(dir, 'zoo.cfg');
   writeFileSync(cfgPath, zooCfg(dir, plainPort, securePort, pki));
-  const jars = [...CLASSPATH_JARS, ...(existsSync(join(JAVA_DIR, LOG_BINDING)) ? [LOG_BINDING] : [])];
-  const classpath = jars.map((j) => join(JAVA_DIR, j)).join(':');
+  const classpath = zkClasspath();
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
 
   let child: ChildProcess;

@@ -4,9 +4,11 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { createZkClient, type ZooKeeperClient } from '../../src/zk/client.ts';
 import type { ZkClientOptions, ZkServer, ZkTlsOptions } from '../../src/zk/types.ts';
+import type { ZkEnsemble } from './zk-ensemble.ts';
 import type { ZkServerInfo } from './zk-server.ts';
 
 export { startZkServer, type ZkServerHandle, type ZkServerInfo } from './zk-server.ts';
+export { startZkEnsemble, type EnsembleMember, type ZkEnsemble } from './zk-ensemble.ts';
 
 export type ZkTransport = 'plain' | 'tls';
 /** For describe.each: every ZooKeeper test runs over both. */
@@ -32,6 +34,8 @@ export interface TestZkOptions {
   transport?: ZkTransport;
   /** A private server from startZkServer(); default: the run's shared server. */
   server?: ZkServerInfo;
+  /** A private ensemble from startZkEnsemble(): clients get every member's address. */
+  ensemble?: ZkEnsemble;
   /** Readable part of the chroot name, e.g. the test file's name. */
   name?: string;
 }
@@ -44,9 +48,10 @@ export function sharedZkServer(): ZkServerInfo {
 
 export function testZk(options: TestZkOptions = {}): TestZk {
   const transport = options.transport ?? 'plain';
-  const info = options.server ?? sharedZkServer();
-  const servers = [{ host: info.host, port: transport === 'tls' ? info.securePort : info.plainPort }];
-  const tls = { ca: info.pki.ca, cert: info.pki.cert, key: info.pki.key };
+  const info = options.ensemble ? undefined : (options.server ?? sharedZkServer());
+  const servers = options.ensemble ? options.ensemble.servers(transport) : [{ host: info!.host, port: transport === 'tls' ? info!.securePort : info!.plainPort }];
+  const pki = options.ensemble?.pki ?? info!.pki;
+  const tls = { ca: pki.ca, cert: pki.cert, key: pki.key };
   const name = (options.name ?? 'test').replace(/[^A-Za-z0-9_-]/g, '-');
   const chroot = `/t-${name}-${process.pid}-${randomBytes(4).toString('hex')}`;
   const clients: ZooKeeperClient[] = [];

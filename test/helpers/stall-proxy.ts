@@ -8,6 +8,12 @@ export interface StallProxy {
   port: number;
   stall(): void;
   resume(): void;
+  /** Cuts every relayed connection (as a network fault would); new ones are still accepted. */
+  dropConnections(): void;
+  /** Relays new connections to another server from now on. */
+  retarget(target: { host: string; port: number }): void;
+  /** Connections accepted so far. */
+  readonly accepted: number;
   close(): Promise<void>;
 }
 
@@ -20,12 +26,15 @@ export async function startStallProxy(target: { host: string; port: number }): P
   let stalled = false;
   const gates = new Set<Gate>();
   const sockets = new Set<net.Socket>();
+  let current = target;
+  let accepted = 0;
   const pass = (gate: Gate, chunk: Buffer): void => {
     if (stalled || gate.queue.length > 0) gate.queue.push(chunk);
     else gate.to.write(chunk);
   };
   const server = net.createServer((client) => {
-    const upstream = net.connect({ host: target.host, port: target.port });
+    accepted++;
+    const upstream = net.connect({ host: current.host, port: current.port });
     sockets.add(client).add(upstream);
     const up: Gate = { queue: [], to: upstream };
     const down: Gate = { queue: [], to: client };
@@ -55,6 +64,12 @@ export async function startStallProxy(target: { host: string; port: number }): P
         for (const chunk of gate.queue.splice(0)) gate.to.write(chunk);
       }
     },
+    dropConnections() {
+      for (const gate of gates) gate.queue.length = 0;
+      for (const s of sockets) s.destroy();
+    },
+    retarget(next) { current = next; },
+    get accepted() { return accepted; },
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -43,8 +43,35 @@ describe('quota arithmetic', () => {
   });
 
   it('knows when a request can never fit', () => {
-    expect(canNeverFit(null, pool({ maxServers: 2 }), { instances: 3 })).toBe(true);
-    expect(canNeverFit(null, pool({ maxServers: 3 }), { instances: 3 })).toBe(false);
-    expect(canNeverFit({ cores: 4, instances: 10, ram: 1e6 }, pool(), { cores: 6, instances: 2 })).toBe(true);
+    expect(canNeverFit(null, {}, pool({ maxServers: 2 }), { instances: 3 })).toBe(true);
+    expect(canNeverFit(null, {}, pool({ maxServers: 3 }), { instances: 3 })).toBe(false);
+    expect(canNeverFit({ cores: 4, instances: 10, ram: 1e6 }, {}, pool(), { cores: 6, instances: 2 })).toBe(true);
+  });
+
+  it('"would exceed quota" compares the cloud limits minus unmanaged usage, as upstream', () => {
+    const limits = { cores: 8, instances: 10, ram: 1e6, volumes: 4, 'volume-gb': 200 };
+    const need = { cores: 4, instances: 1, ram: 2048 };
+    expect(canNeverFit(limits, {}, pool(), need)).toBe(false);
+    // Another tenant's servers hold 6 of the 8 cores: this request can never fit.
+    expect(canNeverFit(limits, { cores: 6, instances: 3, ram: 6144 }, pool(), need)).toBe(true);
+    // Volume limits count too: 150 GB attached to unmanaged servers leaves 50.
+    const bfv = { ...need, volumes: 1, 'volume-gb': 80 };
+    expect(canNeverFit(limits, { volumes: 1, 'volume-gb': 150 }, pool(), bfv)).toBe(true);
+    expect(canNeverFit(limits, { volumes: 1, 'volume-gb': 100 }, pool(), bfv)).toBe(false);
+  });
+
+  it('counts the volumes attached to unmanaged servers only', () => {
+    const servers = [
+      server('foreign', {}),
+      server('np1', { nodepool_provider_name: 'cloud1', nodepool_node_id: '0000000001' }),
+    ];
+    const volumes = [
+      { sizeGb: 40, serverIds: ['foreign'] },
+      { sizeGb: 10, serverIds: ['foreign'] },
+      { sizeGb: 50, serverIds: ['np1'] },
+      { sizeGb: 99, serverIds: [] },
+    ];
+    expect(unmanagedUsage(servers, 'cloud1', new Set(['0000000001']), volumes))
+      .toEqual({ cores: 2, instances: 1, ram: 2048, volumes: 2, 'volume-gb': 50 });
   });
 });

@@ -20,8 +20,9 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
 async function expectLines(expected: string[]) {
+  // A deadline, not a sleep: loopback UDP arrives in milliseconds, but a loaded CI box may lag.
   await waitFor(() => expected.every((l) => lines.includes(l)), {
-    timeoutMs: 5000,
+    timeoutMs: 20_000,
     message: `statsd lines ${expected.filter((l) => !lines.includes(l)).join(', ')}`,
   });
 }

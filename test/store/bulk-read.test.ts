@@ -7,6 +7,7 @@ import { ZkStore } from '../../src/store/zk-store.ts';
 import { BULK_READ_BATCH_OPS } from '../../src/store/bulk-read.ts';
 import { CreateMode, type ZkClient } from '../../src/zk/types.ts';
 import type { LockHandle } from '../../src/zk/types.ts';
+import type { UnreadableRecord } from '../../src/store/unreadable-records.ts';
 import { fileZk, openStore, type StoreEnv } from './helpers.ts';
 
 /** The same real client, minus multiRead (as a ZkClient implementation without it would be). */
@@ -56,16 +57,20 @@ describe('bulk node listings (real ZooKeeper)', () => {
     ['pipelined single reads', withoutMultiRead],
   ])('listNodesWithLockState through %s equals a read per node', async (_name, wrap) => {
     const store = new ZkStore(wrap(env.client), { logger: env.log.logger, clock: env.clock });
+    const before = env.log.lines.length;
     const expected = await oneByOne(store);
     expect(expected).toHaveLength(COUNT);
     expect(expected.filter((r) => r[3])).toHaveLength(held.length);
-    const before = env.log.lines.length;
-    const rows = await store.listNodesWithLockState();
+    const unreadable: { record: UnreadableRecord; locked: boolean }[] = [];
+    const rows = await store.listNodesWithLockState(unreadable);
     expect(rows.map((r) => [r.node.id, r.node.state, r.node.version, r.locked])).toEqual(expected);
-    // The undecodable node is logged once by this listing and left out, the empty one silently.
+    // The undecodable node is left out of the rows and handed back on the side list, its unknown
+    // state verbatim; it is logged once per store however often it is read; the empty one silently.
+    expect(unreadable.map((u) => [u.record.path, u.record.state, u.locked])).toEqual([[`/nodepool/nodes/${badId}`, 'nonsense', false]]);
     const logged = env.log.lines.slice(before);
     expect(logged.map((l) => l.path)).toEqual([`/nodepool/nodes/${badId}`]);
     expect(rows.some((r) => r.node.id === emptyId || r.node.id === badId)).toBe(false);
+    expect(store.unreadableRecords().map((r) => r.path)).toEqual([`/nodepool/nodes/${badId}`]);
     expect((await store.listNodes()).map((n) => [n.id, n.state, n.version])).toEqual(expected.map((r) => r.slice(0, 3)));
   });
 

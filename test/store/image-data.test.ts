@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newImageBuild, newImageUpload } from '../../src/model/factories.ts';
-import { ImageDataError } from '../../src/store/image-data.ts';
+import { ImageDataError, IMPORT_SEQUENCE_BATCH, importImageData } from '../../src/store/image-data.ts';
+import type { ZkClient } from '../../src/zk/types.ts';
 import { fileZk, openStore, type StoreEnv } from './helpers.ts';
 
 describe('image data export / import (real ZooKeeper)', () => {
@@ -52,5 +53,32 @@ describe('image data export / import (real ZooKeeper)', () => {
   it('rejects paths outside the image tree', async () => {
     await expect(to.store.importImageData({ '/nodepool/nodes/0000000001': '{}' })).rejects.toBeInstanceOf(ImageDataError);
     await expect(to.store.importImageData({ '/nodepool/images/x/../y': '' })).rejects.toBeInstanceOf(ImageDataError);
+  });
+
+  it('advances a high sequence counter in bounded batches, and refuses an absurd one', async () => {
+    let outstanding = 0;
+    let most = 0;
+    const counting = new Proxy(to.client, {
+      get(target, key) {
+        if (key !== 'create') return Reflect.get(target, key, target);
+        return async (...args: Parameters<ZkClient['create']>) => {
+          most = Math.max(most, ++outstanding);
+          try {
+            return await target.create(...args);
+          } finally {
+            outstanding--;
+          }
+        };
+      },
+    }) as ZkClient;
+    const upload = '/nodepool/images/big/builds/' + 'c'.repeat(32) + '/providers/p/images/0000001500';
+    await importImageData(counting, {
+      ['/nodepool/images/big/builds/' + 'c'.repeat(32)]: '{"state": "ready", "state_time": 1.0}',
+      [upload]: '{"state": "ready", "state_time": 1.0}',
+    });
+    expect(most).toBeLessThanOrEqual(IMPORT_SEQUENCE_BATCH);
+    expect((await to.client.getChildren(upload.slice(0, upload.lastIndexOf('/')))).children.sort()).toEqual(['0000001500']);
+    await expect(importImageData(counting, { '/nodepool/images/big/builds/9999999999': '{"state": "ready"}' }))
+      .rejects.toThrow(ImageDataError);
   });
 });

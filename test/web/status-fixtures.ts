@@ -5,7 +5,7 @@ import type { Node, NodeRequest, ImageBuild, ImageUpload, PoolComponent } from '
 import {
   nodeList, imageList, dibImageList, requestList, imageStatus, labelList,
   type StatusTable, type ImageStatusInput,
-} from '../../src/web/status.ts';
+} from '../../src/status/listings.ts';
 
 export const fixtureDir = fileURLToPath(new URL('../fixtures/status/', import.meta.url));
 

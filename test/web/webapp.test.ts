@@ -30,6 +30,7 @@ beforeAll(async () => {
   await store.createNode(n0);
   await store.createNode(n1);
   const build = await store.createBuild(makeBuild({ id: 'cab10ab84d024b29b13e598e325c047b', image: 'fake-dib-image', builder: 'localhost', formats: ['qcow2'], state_time: nowS() - 31 }));
+  await store.createBuild(makeBuild({ id: '0d1c2a', image: 'multi-format', builder: 'localhost', formats: ['vhd', 'qcow2', 'raw'], state_time: nowS() - 40 }));
   const { id: _u, ...upload } = makeUpload({ id: 'x', image: 'fake-dib-image', build_id: build.id, provider: 'cloud-a', external_id: 'img', external_name: 'fake-dib-image-1', state_time: nowS() - 20 });
   await store.createUpload(upload);
   await store.registerComponent(makePool({ id: 'nl01-PoolWorker.cloud-a-main-1', provider_name: 'cloud-a', supported_labels: ['small', 'big'] }));
@@ -93,7 +94,12 @@ describe('web app', () => {
   it('serves the other listings', async () => {
     expect(await (await get('/label-list', { Accept: 'application/json' })).json()).toEqual([{ label: 'big' }, { label: 'small' }]);
     expect(await (await get('/image-list')).text()).toContain('| cab10ab84d024b29b13e598e325c047b | 0000000001 | cloud-a  | fake-dib-image | fake-dib-image-1    | img               | ready | 00:00:00:20 |');
-    expect(await (await get('/dib-image-list')).text()).toContain('| fake-dib-image-cab10ab84d024b29b13e598e325c047b | fake-dib-image | localhost | qcow2   | ready | 00:00:00:31 |');
+    expect(await (await get('/dib-image-list')).text()).toMatch(/\| fake-dib-image-cab10ab84d024b29b13e598e325c047b +\| fake-dib-image +\| localhost \| qcow2 +\| ready \| 00:00:00:31 \|/);
+    // As upstream's JSON: formats is a list (sorted here); the text table joins it.
+    const dibs = (await json(get('/dib-image-list', { Accept: 'application/json' }))) as { image: string; formats: string[] }[];
+    expect(dibs.find((d) => d.image === 'multi-format')?.formats).toEqual(['qcow2', 'raw', 'vhd']);
+    expect(dibs.find((d) => d.image === 'fake-dib-image')?.formats).toEqual(['qcow2']);
+    expect(await (await get('/dib-image-list')).text()).toMatch(/\| multi-format +\| localhost \| qcow2,raw,vhd \|/);
     expect((await json(get('/image-status', { Accept: 'application/json' })))[0]).toEqual({ image: 'fake-dib-image', paused: false, build_request: null, build_request_age: null });
     expect((await get('/request-list')).status).toBe(200);
   });

@@ -145,3 +145,23 @@ describe('malformed frames from the server', () => {
     expect(errors).toEqual([err]);
   });
 });
+
+describe('a member answering in read-only mode', () => {
+  it('is dropped and never used; the client takes a read-write member', async () => {
+    const readOnly = await fakeServer((s) => s.write(frame(Buffer.concat([connectResponse().subarray(4), Buffer.from([1])]))));
+    const readWrite = await fakeServer((s) => s.write(connectResponse()));
+    cleanups.push(readOnly.close, readWrite.close);
+    const warnings: string[] = [];
+    const logger = { warn: (obj: object, msg?: string) => warnings.push(`${msg} ${JSON.stringify(obj)}`), info: () => undefined };
+    const alone = createZkClient({ servers: [{ host: '127.0.0.1', port: readOnly.port }], sessionTimeoutMs: 6000, logger });
+    cleanups.push(() => alone.close());
+    await expect(alone.connect(1500)).rejects.toBeInstanceOf(ConnectionLossError);
+    expect(readOnly.connections()).toBeGreaterThanOrEqual(1);
+    expect(warnings.some((w) => w.includes('read-only'))).toBe(true);
+
+    const both = createZkClient({ servers: [{ host: '127.0.0.1', port: readOnly.port }, { host: '127.0.0.1', port: readWrite.port }], sessionTimeoutMs: 6000, logger });
+    cleanups.push(() => both.close());
+    await both.connect(5000);
+    expect(both.currentServer).toBe(`127.0.0.1:${readWrite.port}`);
+  });
+});

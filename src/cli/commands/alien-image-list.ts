@@ -1,6 +1,6 @@
 // `nodepool alien-image-list [PROVIDER]`: cloud images tagged by nodepool (nodepool_build_id)
 // whose id no upload record in ZooKeeper holds.
-import { renderTable } from '../table.ts';
+import { renderTable } from '../../status/table.ts';
 import { CliError } from '../errors.ts';
 import type { CliContext } from '../context.ts';
 

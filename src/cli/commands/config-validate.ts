@@ -1,5 +1,7 @@
-// `nodepool config-validate [-c FILE] [-s SECURE]`: exit 0 when valid (warnings on stderr),
-// otherwise exit 1 with one `FILE:LINE:COL: key.path: what (expected)` line per problem.
+// `nodepool config-validate [-c FILE] [-s SECURE] [--strict]`: exit 0 when valid (warnings on
+// stderr), otherwise exit 1 with one `FILE:LINE:COL: key.path: what (expected)` line per
+// problem. Files that belong on the daemon's host (private keys, ready-scripts, elements-dir)
+// are only warnings, so a config repository's CI can run it; --strict makes them errors.
 import { formatProblem, formatProblemWithSeverity } from '../../config/errors.ts';
 import { validateConfig } from '../../config/load.ts';
 
@@ -14,6 +16,8 @@ export interface ConfigValidateOptions {
   /** Defaults to process.env / process.cwd(): this is the program's edge. */
   env?: Readonly<Record<string, string | undefined>>;
   cwd?: string;
+  /** Files missing on this host are errors. */
+  strict?: boolean;
 }
 
 export async function runConfigValidate(opts: ConfigValidateOptions, io: ConfigValidateIo): Promise<number> {
@@ -21,6 +25,7 @@ export async function runConfigValidate(opts: ConfigValidateOptions, io: ConfigV
     secure: opts.secure,
     env: opts.env ?? process.env,
     cwd: opts.cwd ?? process.cwd(),
+    strict: opts.strict ?? false,
   });
   for (const p of result.errors) io.stderr.write(formatProblem(p) + '\n');
   for (const p of result.warnings) io.stderr.write(formatProblemWithSeverity(p) + '\n');

@@ -1,14 +1,21 @@
 // `nodepool delete ID [--now]`: lock the node (5 s); by default mark it deleting for the
 // launcher; with --now delete the server through the provider here and remove the record.
-import { collectNodeList } from '../../web/status-source.ts';
+import { collectNodeList } from '../../status/collect.ts';
 import { CliError } from '../errors.ts';
 import { printListing } from '../output.ts';
 import { lockExistingNode } from './node-lock.ts';
 import type { CliContext } from '../context.ts';
+import { normaliseNodeId } from '../validate.ts';
+import { deleteUnreadableNode, findUnreadable } from './unreadable-delete.ts';
 
 const POLL_MS = 1000;
 
 export async function runDelete(ctx: CliContext, rawId: string, options: { now?: boolean; json?: boolean }): Promise<void> {
+  const id = normaliseNodeId(rawId);
+  if (!(await ctx.store.getNode(id))) {
+    const unreadable = findUnreadable(ctx, 'node', (r) => r.id === id);
+    if (unreadable) return deleteUnreadableNode(ctx, unreadable);
+  }
   const { node, lock } = await lockExistingNode(ctx, rawId);
   try {
     if (options.now && node.provider && !ctx.config.providers.some((p) => p.name === node.provider)) {

@@ -2,6 +2,7 @@
 import { CliError } from '../errors.ts';
 import { requireName } from '../validate.ts';
 import type { CliContext } from '../context.ts';
+import { deleteUnreadableBuild, findUnreadable } from './unreadable-delete.ts';
 
 export async function runDibImageDelete(ctx: CliContext, id: string): Promise<void> {
   const cut = id.lastIndexOf('-');
@@ -11,7 +12,11 @@ export async function runDibImageDelete(ctx: CliContext, id: string): Promise<vo
   requireName('image', image);
   requireName('build id', buildId);
   const build = await ctx.store.getBuild(image, buildId);
-  if (!build) throw new CliError(`build ${id} not found`);
+  if (!build) {
+    const unreadable = findUnreadable(ctx, 'build', (r) => r.image === image && r.id === buildId);
+    if (unreadable) return deleteUnreadableBuild(ctx, unreadable);
+    throw new CliError(`build ${id} not found`);
+  }
   if (build.state === 'building') throw new CliError(`build ${id} is in progress; refusing to delete it`);
   build.state = 'deleting';
   build.state_time = ctx.clock.now() / 1000;

@@ -1,5 +1,5 @@
 // `nodepool dib-image-list [--json]`: every build (state `paused` while the image is paused).
-import { collectDibImageList } from '../../web/status-source.ts';
+import { collectDibImageList } from '../../status/collect.ts';
 import { printListing } from '../output.ts';
 import type { CliContext } from '../context.ts';
 

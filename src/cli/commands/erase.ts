@@ -1,6 +1,6 @@
 // `nodepool erase PROVIDER [--force]`: delete a provider's upload records and node records from
 // ZooKeeper (not its cloud resources), after a confirmation unless --force.
-import { mapConcurrent } from '../../web/status-source.ts';
+import { mapConcurrent } from '../../status/collect.ts';
 import { requireName } from '../validate.ts';
 import { readProviderData } from './provider-data.ts';
 import type { CliContext } from '../context.ts';

@@ -1,5 +1,5 @@
 // `nodepool hold ID`: lock the node (5 s), set it to hold, print its row.
-import { collectNodeList } from '../../web/status-source.ts';
+import { collectNodeList } from '../../status/collect.ts';
 import { printListing } from '../output.ts';
 import { lockExistingNode } from './node-lock.ts';
 import type { CliContext } from '../context.ts';

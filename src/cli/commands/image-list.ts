@@ -1,5 +1,5 @@
 // `nodepool image-list [--json]`: every upload of every build.
-import { collectImageList } from '../../web/status-source.ts';
+import { collectImageList } from '../../status/collect.ts';
 import { printListing } from '../output.ts';
 import type { CliContext } from '../context.ts';
 

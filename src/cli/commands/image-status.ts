@@ -1,5 +1,5 @@
 // `nodepool image-status [--json]`: per image, paused and any manual build request.
-import { collectImageStatus } from '../../web/status-source.ts';
+import { collectImageStatus } from '../../status/collect.ts';
 import { printListing } from '../output.ts';
 import type { CliContext } from '../context.ts';
 

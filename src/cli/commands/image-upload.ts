@@ -14,6 +14,5 @@ export async function runImageUpload(ctx: CliContext, providerName: string, imag
   }
   const builds = await ctx.store.listBuilds(image);
   if (!builds.some((b) => b.state === 'ready')) throw new CliError(`image ${image} has no ready build to upload; run image-build first`);
-  if (!ctx.store.requestImageUpload) throw new CliError('this store does not support upload requests');
   await ctx.store.requestImageUpload(image, providerName);
 }

@@ -1,5 +1,5 @@
 // `nodepool info PROVIDER`: the ZooKeeper records of a provider (also one no longer configured).
-import { renderTable } from '../table.ts';
+import { renderTable } from '../../status/table.ts';
 import { requireName } from '../validate.ts';
 import { readProviderData } from './provider-data.ts';
 import type { CliContext } from '../context.ts';

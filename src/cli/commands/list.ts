@@ -1,5 +1,5 @@
 // `nodepool list [--detail] [--json]`: the node table.
-import { collectNodeList } from '../../web/status-source.ts';
+import { collectNodeList } from '../../status/collect.ts';
 import { printListing } from '../output.ts';
 import type { CliContext } from '../context.ts';
 

@@ -1,6 +1,6 @@
 // What ZooKeeper holds for one provider (info and erase): its uploads per build, and its nodes.
 import type { ImageUpload, Node } from '../../model/types.ts';
-import { mapConcurrent } from '../../web/status-source.ts';
+import { mapConcurrent } from '../../status/collect.ts';
 import type { CliContext } from '../context.ts';
 
 export interface ProviderBuildData {

@@ -1,7 +1,7 @@
 // `nodepool request-list [--explain] [--json]`: the request table; --explain adds why each
 // unfinished request waits (a block per request after the table, or an `explanation` list in JSON).
-import { collectRequestList } from '../../web/status-source.ts';
-import { renderStatusText } from '../../web/status.ts';
+import { collectRequestList } from '../../status/collect.ts';
+import { renderStatusText } from '../../status/listings.ts';
 import { explainRequest } from '../explain.ts';
 import { printListing } from '../output.ts';
 import type { CliContext } from '../context.ts';

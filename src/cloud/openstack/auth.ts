@@ -2,9 +2,35 @@
 import type { CloudAuth } from '../../config/model.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/logger.ts';
-import { TerminalError } from '../errors.ts';
+import { CloudError, TerminalError } from '../errors.ts';
 import { identityV3Root, type CatalogEntry } from './catalog.ts';
 import type { HttpCore } from './http-core.ts';
+import { jitterDelay } from './retry-policy.ts';
+
+/**
+ * After a failed login, no new attempt before this backoff (doubling per consecutive failure,
+ * jittered): every caller re-posting a bad password could lock the account.
+ */
+export const AUTH_BACKOFF = { baseDelayMs: 10_000, maxDelayMs: 300_000 } as const;
+
+/** Pure: how long to wait after the `failures`-th consecutive failed login. */
+export function authBackoffMs(failures: number, random: number): number {
+  const raw = Math.min(AUTH_BACKOFF.baseDelayMs * 2 ** Math.max(0, failures - 1), AUTH_BACKOFF.maxDelayMs);
+  return jitterDelay(raw, false, random);
+}
+
+/** Waits for a shared promise, or rejects when this caller's signal aborts (the promise runs on). */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    shared.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
+}
 
 export interface KeystoneToken {
   /** The X-Subject-Token value: a secret, never logged. */
@@ -62,25 +88,51 @@ export class KeystoneAuth {
   private readonly auth: CloudAuth;
   private readonly clock: Clock;
   private readonly logger: Logger;
+  private readonly random: () => number;
   private current: KeystoneToken | null = null;
   private pending: Promise<KeystoneToken> | null = null;
+  private failed: { error: unknown; count: number; retryAt: number } | null = null;
 
-  constructor(http: HttpCore, auth: CloudAuth, clock: Clock, logger: Logger) {
+  constructor(http: HttpCore, auth: CloudAuth, clock: Clock, logger: Logger, random: () => number = Math.random) {
     this.http = http;
     this.auth = auth;
     this.clock = clock;
     this.logger = logger;
+    this.random = random;
   }
 
-  /** A valid token, fetching a new one when none is held or it is about to expire. */
+  /**
+   * A valid token, fetching a new one when none is held or it is about to expire. One login is
+   * in flight at a time and every caller shares it; a caller's abort only stops its own wait.
+   * After a failed login, callers get that failure until the backoff has passed.
+   */
   async token(signal?: AbortSignal): Promise<KeystoneToken> {
     const t = this.current;
     if (t && this.clock.now() < t.expiresAt - renewMarginMs(t)) return t;
-    // One authentication at a time; concurrent callers share it.
-    this.pending ??= this.authenticate(signal).finally(() => {
-      this.pending = null;
-    });
-    return this.pending;
+    signal?.throwIfAborted();
+    if (!this.pending) {
+      const f = this.failed;
+      if (f && this.clock.now() < f.retryAt) throw backedOff(f.error, f.retryAt - this.clock.now());
+      const attempt = this.authenticate().then(
+        (token) => {
+          this.failed = null;
+          return token;
+        },
+        (err: unknown) => {
+          const count = (this.failed?.count ?? 0) + 1;
+          const waitMs = authBackoffMs(count, this.random());
+          this.failed = { error: err, count, retryAt: this.clock.now() + waitMs };
+          this.logger.warn({ failures: count, retryInMs: waitMs, err: (err as Error)?.message }, 'keystone login failed; backing off');
+          throw err;
+        },
+      ).finally(() => {
+        this.pending = null;
+      });
+      // Every caller may have stopped waiting; the outcome is recorded above either way.
+      attempt.catch(() => undefined);
+      this.pending = attempt;
+    }
+    return signal ? untilAborted(this.pending, signal) : this.pending;
   }
 
   /** Forget `value` (the cloud answered 401 with it) so the next token() re-authenticates. */
@@ -88,13 +140,13 @@ export class KeystoneAuth {
     if (this.current?.value === value) this.current = null;
   }
 
-  private async authenticate(signal?: AbortSignal): Promise<KeystoneToken> {
+  /** Not tied to any caller's signal: the login is shared (the HTTP core's timeout bounds it). */
+  private async authenticate(): Promise<KeystoneToken> {
     const res = await this.http.send({
       service: 'identity',
       method: 'POST',
       url: `${identityV3Root(this.auth.authUrl)}/auth/tokens`,
       json: authRequestBody(this.auth),
-      signal,
       safeToRepeat: true,
     });
     const header = res.headers['x-subject-token'];
@@ -117,4 +169,14 @@ export class KeystoneAuth {
     this.current = token;
     return token;
   }
+}
+
+/** The last login failure, said again to a caller arriving during the backoff, same class. */
+function backedOff(error: unknown, remainingMs: number): Error {
+  const note = `(Keystone login backed off after a failure: next attempt in ${Math.ceil(remainingMs / 1000)} s)`;
+  if (error instanceof CloudError) {
+    const Kind = error.constructor as new (message: string, details: CloudError['details'], options?: { cause?: unknown }) => CloudError;
+    return new Kind(`${error.message} ${note}`, error.details, { cause: error });
+  }
+  return new TerminalError(`${(error as Error)?.message ?? String(error)} ${note}`, { service: 'identity' }, { cause: error });
 }

@@ -2,7 +2,7 @@
 // → optionally a floating IP → complete. Each advance() does at most one step of cloud work.
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/logger.ts';
-import { CloudTimeoutError, QuotaError, TerminalError, TransientError } from '../errors.ts';
+import { CloudTimeoutError, QuotaError, ServerStatusError, TerminalError, TransientError } from '../errors.ts';
 import type { CreateServerSpec, CreateStateMachine, FlavorInfo, ServerInfo } from '../provider.ts';
 import type { AddressContext } from './addresses.ts';
 import { deriveAddresses } from './addresses.ts';
@@ -116,7 +116,7 @@ export class OpenStackCreateStateMachine implements CreateStateMachine {
       const fault = server.fault?.message ?? 'no fault given';
       const msg = `server ${id} went to ERROR: ${fault}`;
       if (isQuotaMessage(fault)) throw new QuotaError(msg, { service: 'compute' });
-      throw new TerminalError(msg, { service: 'compute' });
+      throw new ServerStatusError(msg, { service: 'compute' });
     }
     if (server.status !== 'ACTIVE') return null;
     return this.afterActive(server);

@@ -11,11 +11,16 @@ import {
 import { errorMessageFromBody } from './error-body.ts';
 import { isQuotaResponse } from './quota-errors.ts';
 import { RateLimiter } from './rate-limiter.ts';
-import { decideRetry, parseRetryAfter, type CallFailure } from './retry-policy.ts';
+import { decideRetry, jitterDelay, parseRetryAfter, type CallFailure } from './retry-policy.ts';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
 /** Error bodies are read up to this size; the rest is discarded. */
 const MAX_ERROR_BODY = 64 * 1024;
+/**
+ * A successful body larger than this is refused (a misbehaving endpoint must not exhaust the
+ * daemon's memory). Generous: a server list of 5,000 servers is about 20 MB.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
 const TLS_TRUST_ERRORS = new Set([
   'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
@@ -38,6 +43,8 @@ export interface HttpRequest {
   retry?: boolean;
   /** A POST without side effects (token issue, console output): retried like a GET. */
   safeToRepeat?: boolean;
+  /** Refuse a successful body larger than this (default: the core's maxResponseBytes). */
+  maxBodyBytes?: number;
 }
 
 export interface HttpResponse {
@@ -55,6 +62,12 @@ export interface HttpCoreOptions {
   /** Nodepool `rate`: seconds between calls (0 = unlimited). */
   rateSeconds?: number;
   defaultTimeoutMs?: number;
+  /** Told about every attempt (status null: no response), for the nodepool.task.* timers. */
+  onCall?: (call: { service: string; method: string; url: string; status: number | null; ms: number }) => void;
+  /** Successful bodies above this size are refused (default DEFAULT_MAX_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
+  /** [0, 1) source for retry jitter; tests pass a constant. */
+  random?: () => number;
 }
 
 export class HttpCore {
@@ -63,13 +76,19 @@ export class HttpCore {
   private readonly logger: Logger;
   private readonly limiter: RateLimiter;
   private readonly defaultTimeoutMs: number;
+  private readonly onCall: HttpCoreOptions['onCall'];
+  private readonly maxResponseBytes: number;
+  private readonly random: () => number;
 
   constructor(options: HttpCoreOptions) {
+    this.onCall = options.onCall;
     this.dispatcher = options.dispatcher;
     this.clock = options.clock;
     this.logger = options.logger;
     this.limiter = new RateLimiter(options.rateSeconds ?? 0, options.clock);
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.random = options.random ?? Math.random;
   }
 
   async send(req: HttpRequest): Promise<HttpResponse> {
@@ -82,11 +101,13 @@ export class HttpCore {
         if (!failure || req.signal?.aborted) throw err;
         const decision = decideRetry(method, attempt, failure, req.retry !== false, req.safeToRepeat === true);
         if (!decision.retry) throw err;
+        const hinted = failure.kind === 'status' && failure.retryAfterMs !== null && decision.rule === 'throttled';
+        const delayMs = jitterDelay(decision.delayMs, hinted, this.random());
         this.logger.warn(
-          { service: req.service, method, path: pathOf(req.url), attempt, delayMs: decision.delayMs, rule: decision.rule, err: (err as Error).message },
+          { service: req.service, method, path: pathOf(req.url), attempt, delayMs, rule: decision.rule, err: (err as Error).message },
           'openstack call failed, retrying',
         );
-        await this.clock.sleep(decision.delayMs, req.signal);
+        await this.clock.sleep(delayMs, req.signal);
       }
     }
   }
@@ -115,6 +136,7 @@ export class HttpCore {
           headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
         });
       } catch (err) {
+        this.tell(req, method, null, started);
         throw this.transportError(err, details, timeout.signal.aborted, req.signal, timeoutMs);
       }
       const requestId = requestIdOf(res.headers);
@@ -122,17 +144,36 @@ export class HttpCore {
       details.status = res.statusCode;
       let text: string;
       try {
-        text = res.statusCode >= 400 ? await readLimited(res.body, MAX_ERROR_BODY) : await res.body.text();
+        const limit = req.maxBodyBytes ?? this.maxResponseBytes;
+        // A declared length over the limit is refused before a byte is read.
+        if (res.statusCode < 400 && Number(res.headers['content-length']) > limit) {
+          res.body.destroy();
+          throw new BodyTooLargeError(limit);
+        }
+        text = res.statusCode >= 400 ? await readLimited(res.body, MAX_ERROR_BODY) : await readBounded(res.body, limit);
       } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          throw new TerminalError(`${details.service} ${method} ${pathOf(req.url)}: response body larger than ${err.limit} bytes, refused`, details);
+        }
         throw this.transportError(err, details, timeout.signal.aborted, req.signal, timeoutMs);
       }
-      const ms = Math.round(performance.now() - started);
+      const ms = this.tell(req, method, res.statusCode, started);
       this.logger.debug({ service: req.service, method, path: pathOf(req.url), status: res.statusCode, ms, requestId }, 'openstack call');
       if (res.statusCode >= 400) throw this.statusError(res.statusCode, res.headers, text, details);
       return { status: res.statusCode, headers: res.headers, body: parseBody(text), requestId };
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  private tell(req: HttpRequest, method: string, status: number | null, started: number): number {
+    const ms = Math.round(performance.now() - started);
+    try {
+      this.onCall?.({ service: req.service, method, url: stripQuery(req.url), status, ms });
+    } catch {
+      // A metrics failure never fails a cloud call.
+    }
+    return ms;
   }
 
   private statusError(status: number, headers: HttpResponse['headers'], text: string, details: CloudErrorDetails): CloudError {
@@ -188,6 +229,29 @@ function parseBody(text: string): unknown {
     }
   }
   return text;
+}
+
+class BodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`body larger than ${limit} bytes`);
+    this.limit = limit;
+  }
+}
+
+/** The whole body, or BodyTooLargeError as soon as it passes `limit` (the rest is not read). */
+async function readBounded(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      body.destroy();
+      throw new BodyTooLargeError(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 async function readLimited(body: Dispatcher.ResponseData['body'], limit: number): Promise<string> {

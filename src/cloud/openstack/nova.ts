@@ -3,6 +3,9 @@ import { NotFoundError, TerminalError } from '../errors.ts';
 import type { NovaAddresses } from './addresses.ts';
 import type { OpenStackSession } from './session.ts';
 
+/** A console log is diagnostics: past this size it is refused rather than held in memory. */
+export const MAX_CONSOLE_LOG_BYTES = 4 * 1024 * 1024;
+
 export interface NovaServer {
   id: string;
   name: string;
@@ -137,6 +140,7 @@ export class NovaClient {
     const res = await this.session.call('compute', 'POST', `servers/${encodeURIComponent(id)}/action`, {
       json: { 'os-getConsoleOutput': {} },
       safeToRepeat: true,
+      maxBodyBytes: MAX_CONSOLE_LOG_BYTES,
     });
     return (res.body as { output?: string } | null)?.output ?? '';
   }

@@ -6,7 +6,7 @@ import type { Logger } from '../../util/logger.ts';
 import { TerminalError } from '../errors.ts';
 import type {
   CloudImage, CloudProvider, CreateServerSpec, CreateStateMachine, DeleteStateMachine, FlavorInfo,
-  FloatingIpInfo, PortInfo, QuotaLimits, ServerInfo, UploadImageSpec,
+  FloatingIpInfo, PortInfo, QuotaLimits, ServerInfo, UploadImageSpec, VolumeInfo,
 } from '../provider.ts';
 import type { AddressContext } from './addresses.ts';
 import { createCloudAgent } from './agent.ts';
@@ -20,6 +20,9 @@ import { uploadImageFile } from './image-upload.ts';
 import { NeutronClient, type NeutronFloatingIp, type NeutronNetwork } from './neutron.ts';
 import { NovaClient, type NovaServer } from './nova.ts';
 import { quotaFromLimits } from './quota-limits.ts';
+import { CinderClient } from './volume-limits.ts';
+import type { Metrics } from '../../stats/metrics.ts';
+import { reportApiCall } from '../../stats/api-call-metrics.ts';
 import { toServerInfo } from './server-info.ts';
 import { OpenStackSession } from './session.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -40,6 +43,8 @@ export interface OpenStackProviderOptions {
   imagePollIntervalMs?: number;
   /** Per-call timeout of ordinary API calls (default 60 s; uploads use image-upload-timeout). */
   requestTimeoutMs?: number;
+  /** Receives upstream's nodepool.task.<provider>.* API call timers. */
+  metrics?: Metrics;
 }
 
 /** Flavors, networks and images change rarely; a 400 from Nova clears them early. */
@@ -57,6 +62,7 @@ export class OpenStackProvider implements CloudProvider {
   readonly nova: NovaClient;
   readonly glance: GlanceClient;
   readonly neutron: NeutronClient;
+  readonly cinder: CinderClient;
   private readonly region: string | null;
   private readonly serverCache: TtlCache<NovaServer[]>;
   private readonly flavorCache: TtlCache<FlavorInfo[]>;
@@ -72,7 +78,8 @@ export class OpenStackProvider implements CloudProvider {
     this.ownsDispatcher = !options.dispatcher;
     this.dispatcher = options.dispatcher ?? createCloudAgent(cloud);
     this.region = config.regionName ?? cloud.regionName ?? null;
-    const http = new HttpCore({ dispatcher: this.dispatcher, clock: options.httpClock ?? options.clock, logger: this.logger, rateSeconds: config.rate, defaultTimeoutMs: options.requestTimeoutMs });
+    const http = new HttpCore({ dispatcher: this.dispatcher, clock: options.httpClock ?? options.clock, logger: this.logger, rateSeconds: config.rate, defaultTimeoutMs: options.requestTimeoutMs,
+      onCall: options.metrics ? (call) => reportApiCall(options.metrics!, config.name, call) : undefined });
     this.auth = new KeystoneAuth(http, cloud.auth, options.clock, this.logger);
     const session = new OpenStackSession({
       http, auth: this.auth, interface: cloud.interface, region: this.region, computeApiVersion: cloud.computeApiVersion,
@@ -81,6 +88,7 @@ export class OpenStackProvider implements CloudProvider {
     this.glance = new GlanceClient(session, options.clock);
     if (options.imagePollIntervalMs !== undefined) this.glance.pollIntervalMs = options.imagePollIntervalMs;
     this.neutron = new NeutronClient(session);
+    this.cinder = new CinderClient(session);
     const clock = options.clock;
     this.serverCache = new TtlCache(options.serverListTtlMs ?? 1000, clock, () => this.nova.listServers());
     this.flavorCache = new TtlCache(RESOURCE_TTL_MS, clock, async () =>
@@ -156,7 +164,12 @@ export class OpenStackProvider implements CloudProvider {
   }
 
   async quotaLimits(): Promise<QuotaLimits> {
-    return quotaFromLimits(await this.nova.limits());
+    const [compute, volume] = await Promise.all([this.nova.limits(), this.cinder.limits()]);
+    return quotaFromLimits(compute, volume);
+  }
+
+  async listVolumes(): Promise<VolumeInfo[]> {
+    return this.cinder.listVolumes();
   }
 
   async listFlavors(): Promise<FlavorInfo[]> {

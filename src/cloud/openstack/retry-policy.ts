@@ -9,6 +9,8 @@
 // | 401                                   | all: re-authenticate once (session.ts), not here             |
 // | anything else (4xx, quota)            | none                                                         |
 //
+// Every delay is jittered (jitterDelay): a backoff is shortened by up to half, a Retry-After
+// lengthened by up to a fifth, so callers that failed together do not all retry together.
 // (*) plus POSTs marked safe to repeat: Keystone token issue, os-getConsoleOutput.
 // "attempts" counts the first try. A call whose body is a one-shot stream (an image upload)
 // is never retried here: the uploader restarts the whole upload instead.
@@ -69,6 +71,18 @@ export function decideRetry(method: string, attempt: number, failure: CallFailur
   const backoff = r.baseDelayMs * 2 ** (attempt - 1);
   const delayMs = Math.min(hinted ?? backoff, r.maxDelayMs);
   return { retry: true, delayMs: Math.max(0, delayMs), rule };
+}
+
+/** Share of a backoff that jitter may take away, and of a server's hint it may add. */
+export const JITTER = { backoffShare: 0.5, hintShare: 0.2 } as const;
+
+/**
+ * Pure: the delay actually slept. `random` is in [0, 1). A delay the server asked for
+ * (Retry-After) is never shortened; our own backoff is.
+ */
+export function jitterDelay(delayMs: number, serverHinted: boolean, random: number): number {
+  const r = Math.min(Math.max(random, 0), 1);
+  return Math.round(serverHinted ? delayMs * (1 + JITTER.hintShare * r) : delayMs * (1 - JITTER.backoffShare * r));
 }
 
 /** Retry-After is either delta-seconds or an HTTP date; null when absent or unparseable. */

@@ -30,6 +30,7 @@ export interface CallOptions {
   signal?: AbortSignal;
   retry?: boolean;
   safeToRepeat?: boolean;
+  maxBodyBytes?: number;
 }
 
 export class OpenStackSession {
@@ -68,6 +69,7 @@ export class OpenStackSession {
         return await this.http.send({
           service, method, url, headers, json: options.json, body: options.body,
           timeoutMs: options.timeoutMs, signal: options.signal, retry: options.retry, safeToRepeat: options.safeToRepeat,
+          maxBodyBytes: options.maxBodyBytes,
         });
       } catch (err) {
         // A token can be revoked or expire early; one fresh token is worth one more try.

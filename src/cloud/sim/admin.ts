@@ -6,7 +6,7 @@ import { setFaults } from './faults.ts';
 import { expireAllTokens } from './keystone.ts';
 import { allocateFloatingIp, fipView, portView } from './neutron.ts';
 import { imageView } from './glance.ts';
-import type { FaultConfig, PortRecord, ServerRecord, SimQuotas } from './types.ts';
+import type { ComputeUsage, FaultConfig, PortRecord, ServerRecord, SimQuotas } from './types.ts';
 
 export interface AdminServer {
   id: string;
@@ -35,7 +35,7 @@ export interface SimState {
   keypairs: string[];
   faults: FaultConfig;
   quotas: SimQuotas;
-  usage: SimQuotas;
+  usage: ComputeUsage;
 }
 
 export interface InjectServerOptions {
@@ -46,6 +46,8 @@ export interface InjectServerOptions {
   /** Network name or id (default "private"). */
   network?: string;
   keyName?: string | null;
+  /** Boot from a volume of this size (GiB): the server then counts in Cinder's usage. */
+  volumeSizeGb?: number;
 }
 
 export interface SimulatorAdmin {
@@ -96,7 +98,7 @@ export function createAdminApi(sim: SimCloud, hostKeys: () => string[]): Simulat
     setFaults: (faults, options) => setFaults(sim, faults, options?.merge ?? false),
     clearFaults: () => void setFaults(sim, {}, false),
     setQuotas(quotas) {
-      for (const k of ['instances', 'cores', 'ram'] as const) {
+      for (const k of ['instances', 'cores', 'ram', 'volumes', 'gigabytes'] as const) {
         const v = quotas[k];
         if (v === undefined) continue;
         if (typeof v !== 'number' || !Number.isInteger(v) || v < -1) throw new HttpError(400, `quota ${k} must be an integer >= -1`);
@@ -129,7 +131,10 @@ export function createAdminApi(sim: SimCloud, hostKeys: () => string[]): Simulat
         userData: null,
         configDrive: false,
         metadata: { ...options.metadata },
-        blockDeviceMapping: null,
+        // A boot volume, so tests can give an unmanaged server volume usage.
+        blockDeviceMapping: options.volumeSizeGb
+          ? [{ boot_index: 0, source_type: 'image', destination_type: 'volume', volume_size: options.volumeSizeGb, delete_on_termination: true }]
+          : null,
         projectId: user.projectId,
         userId: user.id,
       });
@@ -187,6 +192,7 @@ export function adminRoutes(sim: SimCloud, admin: SimulatorAdmin): Route[] {
   const body = (ctx: RequestContext) => readJson(ctx);
   return [
     route('GET', '/state', async (ctx) => sendJson(ctx, 200, await admin.state())),
+    route('GET', '/api-calls', (ctx) => sendJson(ctx, 200, { calls: Object.fromEntries(sim.apiCalls) })),
     route('GET', '/servers', async (ctx) => sendJson(ctx, 200, { servers: await admin.listServers() })),
     route('GET', '/ssh-host-keys', (ctx) => sendJson(ctx, 200, { keys: admin.sshHostKeys() })),
     route('POST', '/servers', async (ctx) => sendJson(ctx, 201, { server: await admin.injectServer((await body(ctx)) as unknown as InjectServerOptions) })),

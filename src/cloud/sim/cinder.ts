@@ -3,8 +3,9 @@ import type { SimCloud } from './cloud.ts';
 import { HttpError, isoTime, sendJson, type RequestContext } from './http.ts';
 import { route, type Route } from './router.ts';
 
-const MAX_VOLUMES = 100;
-const MAX_GIGABYTES = 10000;
+/** Cinder's limits when a persisted simulator state predates the volume quotas. */
+const DEFAULT_VOLUMES = 100;
+const DEFAULT_GIGABYTES = 10000;
 
 export function cinderRoutes(sim: SimCloud): Route[] {
   return [
@@ -18,8 +19,8 @@ export function cinderRoutes(sim: SimCloud): Route[] {
         limits: {
           rate: [],
           absolute: {
-            maxTotalVolumes: MAX_VOLUMES,
-            maxTotalVolumeGigabytes: MAX_GIGABYTES,
+            maxTotalVolumes: sim.quotas.volumes ?? DEFAULT_VOLUMES,
+            maxTotalVolumeGigabytes: sim.quotas.gigabytes ?? DEFAULT_GIGABYTES,
             maxTotalSnapshots: 10,
             maxTotalBackups: 10,
             maxTotalBackupGigabytes: 1000,

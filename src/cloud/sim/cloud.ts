@@ -4,7 +4,7 @@ import type { Clock } from '../../util/clock.ts';
 import type { SimStore } from './state.ts';
 import { allocateAddress, randomMac } from './state.ts';
 import type { SeededRandom } from './rng.ts';
-import type { ServerRecord, SimulatorConfig, SimFlavor, NetworkRecord, PortRecord, FaultConfig, SimQuotas } from './types.ts';
+import type { ServerRecord, SimulatorConfig, SimFlavor, NetworkRecord, PortRecord, FaultConfig, SimQuotas, ComputeUsage } from './types.ts';
 import { HttpError } from './http.ts';
 
 /** Starts and stops the per-server SSH endpoints (implemented in ssh-endpoint.ts). */
@@ -49,7 +49,9 @@ export class SimCloud {
   /** Servers with a pending delete, so settling does not scan every server on every request. */
   private readonly deleting = new Set<string>();
   /** Per-project usage, kept up to date on create and purge so a quota check is not a full scan. */
-  private readonly usageByProject = new Map<string, SimQuotas>();
+  private readonly usageByProject = new Map<string, ComputeUsage>();
+  /** Answered API calls by method and route (`GET /compute/v2.1/servers/detail`), for benchmarks. */
+  readonly apiCalls = new Map<string, number>();
 
   constructor(config: SimulatorConfig, store: SimStore, clock: Clock, rng: SeededRandom) {
     this.config = config;
@@ -60,6 +62,10 @@ export class SimCloud {
       if (s.deletedAt !== null) this.deleting.add(s.id);
       this.account(s, 1);
     }
+  }
+
+  countApiCall(key: string): void {
+    this.apiCalls.set(key, (this.apiCalls.get(key) ?? 0) + 1);
   }
 
   get data() {
@@ -143,14 +149,14 @@ export class SimCloud {
     return Object.values(this.data.servers).filter((s) => projectId === undefined || s.projectId === projectId);
   }
 
-  usage(projectId: string): SimQuotas {
+  usage(projectId: string): ComputeUsage {
     return { ...(this.usageByProject.get(projectId) ?? { instances: 0, cores: 0, ram: 0 }) };
   }
 
   /** Throws Nova's 403 quota fault when the flavor does not fit, with Nova's exact wording. */
   checkQuota(projectId: string, flavor: SimFlavor): void {
     const used = this.usage(projectId);
-    const requested: SimQuotas = { instances: 1, cores: flavor.vcpus, ram: flavor.ram };
+    const requested: ComputeUsage = { instances: 1, cores: flavor.vcpus, ram: flavor.ram };
     const overs = (['cores', 'instances', 'ram'] as const).filter((k) => this.quotas[k] >= 0 && used[k] + requested[k] > this.quotas[k]);
     if (overs.length === 0) return;
     throw quotaExceeded(overs, requested, used, this.quotas);
@@ -278,8 +284,8 @@ export class SimCloud {
   }
 }
 
-export function quotaExceeded(overs: readonly (keyof SimQuotas)[], requested: SimQuotas, used: SimQuotas, allowed: SimQuotas): HttpError {
-  const join = (f: (k: keyof SimQuotas) => string | number) => overs.map(f).join(', ');
+export function quotaExceeded(overs: readonly (keyof ComputeUsage)[], requested: ComputeUsage, used: ComputeUsage, allowed: SimQuotas): HttpError {
+  const join = (f: (k: keyof ComputeUsage) => string | number) => overs.map(f).join(', ');
   const names = join((k) => k);
   const message = `Quota exceeded for ${names}: Requested ${join((k) => requested[k])}, but already used ${join((k) => used[k])} of ${join((k) => allowed[k])} ${names}`;
   // Nova sets Retry-After: 0 on quota faults.

@@ -38,7 +38,7 @@ export function defaultConfig(): SimulatorConfig {
     deleteDelayMs: 100,
     flavors: DEFAULT_FLAVORS,
     availabilityZones: ['nova'],
-    quotas: { instances: 10, cores: 20, ram: 51200 },
+    quotas: { instances: 10, cores: 20, ram: 51200, volumes: 100, gigabytes: 10000 },
     maxComputeMicroversion: '2.93',
     maxPageSize: 1000,
     consoleOutput: 'SIMULATED CONSOLE OUTPUT\nlogin: ',
@@ -87,7 +87,7 @@ function validateConfig(c: SimulatorConfig): void {
   if (c.imageHashAlgorithm !== 'sha256' && c.imageHashAlgorithm !== 'sha512') problems.push('imageHashAlgorithm must be sha256 or sha512');
   if (!Array.isArray(c.flavors) || c.flavors.length === 0) problems.push('flavors must be a non-empty list');
   if (!Array.isArray(c.availabilityZones) || c.availabilityZones.length === 0) problems.push('availabilityZones must be a non-empty list');
-  for (const k of ['instances', 'cores', 'ram'] as const) {
+  for (const k of ['instances', 'cores', 'ram', 'volumes', 'gigabytes'] as const) {
     if (typeof c.quotas[k] !== 'number') problems.push(`quotas.${k} must be a number (-1 = unlimited)`);
   }
   if (problems.length) throw new Error(`invalid simulator config: ${problems.join('; ')}`);

@@ -38,9 +38,9 @@ function validateFaults(input: unknown): FaultConfig {
   const nonNegative = (key: string) => {
     if (f[key] !== undefined && !(typeof f[key] === 'number' && (f[key] as number) >= 0)) problems.push(`${key} must be a number >= 0`);
   };
-  const known = ['latencyMs', 'errorRate', 'rateLimit', 'quotaFailNextCreates', 'errorServers', 'stuckServers', 'undeletableServers', 'lostCreateResponses', 'uploadBytesPerSecond'];
+  const known = ['latencyMs', 'errorRate', 'rateLimit', 'quotaFailNextCreates', 'errorServers', 'stuckServers', 'undeletableServers', 'lostCreateResponses', 'uploadBytesPerSecond', 'stalledImageCreates'];
   for (const key of Object.keys(f)) if (!known.includes(key)) problems.push(`unknown fault ${key} (known: ${known.join(', ')})`);
-  for (const key of ['latencyMs', 'quotaFailNextCreates', 'stuckServers', 'undeletableServers', 'lostCreateResponses', 'uploadBytesPerSecond']) nonNegative(key);
+  for (const key of ['latencyMs', 'quotaFailNextCreates', 'stuckServers', 'undeletableServers', 'lostCreateResponses', 'uploadBytesPerSecond', 'stalledImageCreates']) nonNegative(key);
   if (f.errorRate !== undefined) {
     if (typeof f.errorRate !== 'object' || f.errorRate === null) problems.push('errorRate must map service names to fractions');
     else {

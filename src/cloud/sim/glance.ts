@@ -1,5 +1,6 @@
 // Glance v2 images: create, streamed upload to the state dir, list/filter/paginate, show, patch, delete.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createReadStream, statSync, rmSync } from 'node:fs';
 import type { SimCloud } from './cloud.ts';
 import { HttpError, readJson, sendEmpty, sendJson, paginate, type RequestContext } from './http.ts';
@@ -148,6 +149,14 @@ async function createImage(sim: SimCloud, ctx: RequestContext): Promise<void> {
   }
   sim.data.images[id] = img;
   sim.changed();
+  const f = sim.faults;
+  if (f.stalledImageCreates && f.stalledImageCreates > 0) {
+    // The image exists but its id never reaches the client: the request hangs until the client gives up.
+    f.stalledImageCreates -= 1;
+    sim.changed();
+    if (!ctx.res.destroyed) await once(ctx.res, 'close');
+    return;
+  }
   sendJson(ctx, 201, imageView(img), { Location: `${ctx.rootUrl}/image/v2/images/${id}` });
 }
 

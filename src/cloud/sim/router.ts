@@ -4,6 +4,8 @@ import { HttpError, type RequestContext } from './http.ts';
 export type RouteHandler = (ctx: RequestContext, params: string[]) => Promise<void> | void;
 export interface Route {
   method: string;
+  /** The pattern as written (`/servers/:id`): the key API-call counters use. */
+  template: string;
   pattern: RegExp;
   handler: RouteHandler;
 }
@@ -11,16 +13,18 @@ export interface Route {
 export function route(method: string, pattern: string, handler: RouteHandler): Route {
   // ":id" segments match one path segment; the whole path must match.
   const source = '^' + pattern.replace(/:[a-zA-Z]+/g, '([^/]+)') + '/?$';
-  return { method, pattern: new RegExp(source), handler };
+  return { method, template: pattern, pattern: new RegExp(source), handler };
 }
 
-export async function dispatch(routes: Route[], ctx: RequestContext): Promise<void> {
+/** Runs the route matching the request; `onMatch` hears of it first (the API-call counters). */
+export async function dispatch(routes: Route[], ctx: RequestContext, onMatch?: (r: Route) => void): Promise<void> {
   let pathMatched = false;
   for (const r of routes) {
     const m = r.pattern.exec(ctx.path);
     if (!m) continue;
     pathMatched = true;
     if (r.method !== ctx.method && !(r.method === 'GET' && ctx.method === 'HEAD')) continue;
+    onMatch?.(r);
     await r.handler(ctx, m.slice(1).map((p) => decodeURIComponent(p)));
     return;
   }

@@ -172,7 +172,8 @@ async function handle(sim: SimCloud, mounts: Mount[], rootUrl: string, req: Inco
       else sendJson(ctx, 300, { versions: [] });
       return;
     }
-    await dispatch(mount.routes, ctx);
+    const count = mount.service === 'admin' ? undefined : (r: Route) => sim.countApiCall(`${ctx.method} ${mount.prefix}${mount.base}${r.template}`);
+    await dispatch(mount.routes, ctx, count);
   } catch (err) {
     const httpErr = err instanceof HttpError ? err : new HttpError(500, `Unexpected simulator error: ${(err as Error).message}`);
     // Unread request bodies would otherwise stall keep-alive connections.

@@ -17,7 +17,13 @@ export interface SimQuotas {
   cores: number;
   /** MiB */
   ram: number;
+  /** Cinder: number of volumes and their total size (GiB); -1 = unlimited. */
+  volumes: number;
+  gigabytes: number;
 }
+
+/** What Nova counts (Cinder's volumes are derived from the servers' boot volumes). */
+export type ComputeUsage = Pick<SimQuotas, 'instances' | 'cores' | 'ram'>;
 
 export interface SimUser {
   id: string;
@@ -54,6 +60,8 @@ export interface FaultConfig {
   undeletableServers?: number;
   /** Image uploads are throttled to this many bytes per second. */
   uploadBytesPerSecond?: number;
+  /** The next N POST /v2/images create the image but never answer: the client learns no id. */
+  stalledImageCreates?: number;
 }
 
 export interface SshConfig {

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import {
   limit,
+  metadataMap,
   name,
   strictMap,
   stringish,
@@ -36,7 +37,7 @@ export const classicImageSchema = strictMap({
   'min-ram': z.number().int().min(0).optional(),
   'name-filter': z.string().optional(),
   diskimage: z.string().optional(),
-  meta: stringMap.default({}),
+  meta: metadataMap.default({}),
   // 0.4's default login for the ready-script and the check cron.
   username: z.string().default('jenkins'),
   'user-home': anything,
@@ -44,6 +45,9 @@ export const classicImageSchema = strictMap({
   'config-drive': z.boolean().optional(),
   // Some posts put it on the image; treated like the label's.
   'ready-script': z.string().optional(),
+  // 0.3's snapshot images: a booted base image plus a setup script (see CLASSIC_03_KEYS).
+  'base-image': anything,
+  setup: anything,
 });
 
 export const classicProviderSchema = strictMap({
@@ -67,7 +71,7 @@ export const classicProviderSchema = strictMap({
   'boot-timeout': z.number().positive().default(60),
   'api-timeout': anything,
   'launch-timeout': z.number().positive().default(3600),
-  rate: z.number().positive().default(1.0),
+  rate: z.number().min(0).default(1.0),
   images: z.array(classicImageSchema).default([]),
   'template-hostname': anything,
   'clean-floating-ips': z.boolean().default(false),
@@ -77,7 +81,7 @@ export const classicLabelSchema = strictMap({
   name,
   image: z.string(),
   // 0.4's default (reference §4.5); the current format's default is 0.
-  'min-ready': z.number().int().min(-1).default(2),
+  'min-ready': z.number().int().default(2),
   'ready-script': z.string().optional(),
   subnodes: anything,
   providers: z.array(strictMap({ name })).default([]),
@@ -101,25 +105,46 @@ export const classicSchema = strictMap({
   'zookeeper-servers': z.array(classicZookeeperServer).default([]),
   // Not in 0.4; accepted so a classic file can reach a TLS-only ZooKeeper (or use the secure file).
   'zookeeper-tls': zookeeperTls.optional(),
-  cron: strictMap({ check: z.string().optional(), cleanup: z.string().optional() }).default({}),
+  cron: strictMap({ check: z.string().optional(), cleanup: z.string().optional(), 'image-update': anything }).default({}),
+  'script-dir': anything,
   providers: z.array(classicProviderSchema).default([]),
   labels: z.array(classicLabelSchema).default([]),
   targets: anything,
   diskimages: z.array(classicDiskimageSchema).default([]),
+  // Not in 0.4: narrows the NODEPOOL_* variables forwarded to ready-scripts to this list.
+  'ready-script-env': z.array(z.string().refine((v) => /^NODEPOOL_[A-Za-z0-9_]*$/.test(v),
+    { message: 'not a ready-script variable (expected a NODEPOOL_* variable name)' })).optional(),
 });
 
 export type RawClassic = z.output<typeof classicSchema>;
 export type RawClassicProvider = z.output<typeof classicProviderSchema>;
 export type RawClassicImage = z.output<typeof classicImageSchema>;
 
+/**
+ * 0.3's snapshot images (boot `base-image`, run the `setup` script from `script-dir`, snapshot,
+ * on the `cron.image-update` schedule): accepted and named in one warning; images here are
+ * built with diskimage-builder from `diskimages` only.
+ */
+export const CLASSIC_03_KEYS = {
+  top: ['script-dir'],
+  cron: ['image-update'],
+  image: ['base-image', 'setup'],
+} as const;
+
+/** Keys accepted whose feature is gone, each with what an operator loses. */
+export const CLASSIC_LOST_KEYS = {
+  provider: { 'template-hostname': 'server names are <label>-<provider>-<node id> as upstream names them; the template is not used' },
+  label: { subnodes: 'each node is launched alone; multi-node sets come from Zuul nodesets, and no subnodes are launched or wired to the primary node' },
+} as const;
+
 /** Keys accepted for compatibility that have no meaning in this daemon. */
 export const CLASSIC_IGNORED_KEYS = {
   top: ['dburi', 'zmq-publishers', 'gearman-servers', 'targets'],
   provider: [
     'service-type', 'service-name', 'username', 'password', 'auth-url', 'project-id',
-    'project-name', 'pool', 'ipv6-preferred', 'api-timeout', 'template-hostname',
+    'project-name', 'pool', 'ipv6-preferred', 'api-timeout',
   ],
   network: ['public'],
   image: ['user-home'],
-  label: ['subnodes'],
+  label: [],
 } as const;

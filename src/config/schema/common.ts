@@ -1,5 +1,6 @@
 // Building blocks shared by the current and classic schemas.
 import { z } from 'zod';
+import { pythonStr } from '../python-str.ts';
 
 /** Marks the message of an unknown-key issue so the reporter can list the allowed keys. */
 export const ALLOWED_KEYS_PREFIX = 'allowed keys: ';
@@ -30,6 +31,16 @@ export const stringMap = z.record(
         : `got ${iss.input === null ? 'null' : Array.isArray(iss.input) ? 'a list' : typeof iss.input} (expected a string)`,
   }).transform((v) => String(v)),
 );
+
+/**
+ * Free-form metadata (image `meta`, diskimage `metadata`, `instance-properties`): upstream's
+ * schema takes any dict; its values reach Glance/Nova as Python's str() of them.
+ */
+export const metadataMap = z.record(z.string(), z.unknown()).transform((m) => {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m)) out[k] = pythonStr(v);
+  return out;
+});
 
 export const stringList = z.array(z.string());
 

@@ -6,8 +6,8 @@ import { openstackProviderSchema } from './openstack-provider.ts';
 
 export const labelSchema = strictMap({
   name,
-  // -1 disables the label.
-  'min-ready': z.number().int().min(-1).default(0),
+  // Any int, as upstream: 0 or below asks for no ready nodes.
+  'min-ready': z.number().int().default(0),
   // 0 = off.
   'max-ready-age': z.number().int().min(0).default(0),
 });
@@ -33,7 +33,11 @@ export const currentSchema = strictMap({
   'images-dir': z.string().optional(),
   'build-log-dir': z.string().default('/var/log/nodepool/builds'),
   'build-log-retention': z.number().int().min(-1).default(7),
-  'max-hold-age': z.number().int().min(0).optional(),
+  // Beyond upstream: seconds a diskimage or provider must stay out of the config before the
+  // janitor deletes its builds and uploads (a truncated file applied by a reload deletes nothing).
+  'image-removal-grace': z.number().int().min(0).default(600),
+  // 0 or below (or unset) = hold forever, as upstream's setMaxHoldAge.
+  'max-hold-age': z.number().int().optional(),
   'tenant-resource-limits': z.array(tenantLimitSchema).default([]),
 });
 

@@ -2,7 +2,7 @@
 // here: a child inherits its parent's value when it does not set one, so defaults come after
 // the parent chain is resolved (see ../diskimage-inheritance.ts).
 import { z } from 'zod';
-import { name, strictMap, stringish, stringList, stringMap } from './common.ts';
+import { metadataMap, name, strictMap, stringish, stringList, stringMap } from './common.ts';
 
 export const diskimageSchema = strictMap({
   name,
@@ -21,7 +21,7 @@ export const diskimageSchema = strictMap({
   username: z.string().optional(),
   'python-path': z.string().optional(),
   'shell-type': z.string().optional(),
-  metadata: stringMap.optional(),
+  metadata: metadataMap.optional(),
 });
 
 export type RawDiskimage = z.output<typeof diskimageSchema>;

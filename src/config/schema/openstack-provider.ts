@@ -1,7 +1,7 @@
 // The OpenStack provider of the current format (reference §4.3–4.4): provider, its diskimages,
 // cloud-images, pools and pool labels, with upstream's code defaults.
 import { z } from 'zod';
-import { limit, name, strictMap, stringList, stringMap } from './common.ts';
+import { limit, metadataMap, name, strictMap, stringList } from './common.ts';
 
 const connection = {
   'config-drive': z.boolean().optional(),
@@ -12,7 +12,7 @@ const connection = {
 export const providerDiskimageSchema = strictMap({
   name,
   pause: z.boolean().default(false),
-  meta: stringMap.default({}),
+  meta: metadataMap.default({}),
   ...connection,
 });
 
@@ -44,8 +44,8 @@ export const poolLabelSchema = strictMap({
   'console-log': z.boolean().default(false),
   'boot-from-volume': z.boolean().default(false),
   'volume-size': z.number().int().min(1).default(50),
-  'instance-properties': stringMap.default({}),
-  'dynamic-instance-properties': stringMap.default({}),
+  'instance-properties': metadataMap.default({}),
+  'dynamic-instance-properties': metadataMap.default({}),
   userdata: z.string().optional(),
   networks: stringList.optional(),
   'host-key-checking': z.boolean().optional(),
@@ -94,8 +94,10 @@ export const openstackProviderSchema = strictMap({
   'region-name': z.string().optional(),
   'boot-timeout': z.number().positive().default(60),
   'launch-timeout': z.number().positive().default(3600),
-  'launch-retries': z.number().int().min(1).default(3),
-  rate: z.number().positive().default(1.0),
+  // 0 is accepted as upstream accepts it (one attempt, as 1).
+  'launch-retries': z.number().int().min(0).default(3),
+  // Seconds between API calls; 0 = no rate limit.
+  rate: z.number().min(0).default(1.0),
   'image-upload-timeout': z.number().positive().default(3600),
   'image-name-format': z.string().default('{image_name}-{timestamp}'),
   // The docs say nothing; the code's None means "do not clean" (reference §4.4).

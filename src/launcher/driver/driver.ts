@@ -18,7 +18,7 @@
 import type { Node, NodeRequest } from '../../model/types.ts';
 import type { PoolConfig, PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
 import type { ImageChoice } from '../node-spec.ts';
-import type { Resources } from '../quota.ts';
+import type { AttachedVolume, Resources } from '../quota.ts';
 import type { QuotaLimits } from '../../cloud/provider.ts';
 import type { Store } from '../../store/types.ts';
 import type { Clock } from '../../util/clock.ts';
@@ -184,6 +184,9 @@ export interface NodeDriver {
 
   /** Absolute limits of the provider (Infinity where unlimited); null when not applicable. */
   quotaLimits(): Promise<QuotaLimits | null>;
+  /** Volumes and the instances they are attached to (unmanaged volume quota); absent when the
+   *  driver has no volumes. */
+  attachedVolumes?(): Promise<AttachedVolume[]>;
   /** Resources one node of the label uses; throws when it cannot size the label (e.g. no
    *  matching flavor): the request handler then declines the label's requests. */
   labelResources(label: PoolLabelConfig): Promise<Resources>;

@@ -6,7 +6,7 @@ import type { Logger } from '../../util/logger.ts';
 import { systemClock, type Clock } from '../../util/clock.ts';
 import { createServerSpec, serverName } from '../node-spec.ts';
 import { planDownPorts } from '../cleanup/leak-decisions.ts';
-import type { Resources } from '../quota.ts';
+import type { AttachedVolume, Resources } from '../quota.ts';
 import {
   type DeleteStateMachine, type DeleteTarget, type InstanceInfo, type LaunchSpec,
   type LaunchStateMachine, type LeakCleanupContext, type NodeDriver,
@@ -176,6 +176,11 @@ export class OpenStackDriver implements NodeDriver {
 
   quotaLimits(): Promise<QuotaLimits> {
     return this.cloud.quotaLimits();
+  }
+
+  async attachedVolumes(): Promise<AttachedVolume[]> {
+    if (!this.cloud.listVolumes) return [];
+    return (await this.cloud.listVolumes()).map((v) => ({ sizeGb: v.sizeGb, serverIds: v.attachedTo }));
   }
 
   async labelResources(label: PoolLabelConfig): Promise<Resources> {

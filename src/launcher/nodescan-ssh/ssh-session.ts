@@ -105,7 +105,8 @@ export class SshSession {
           options.signal?.removeEventListener('abort', onAbort);
           if (code !== null) resolve(code);
           else if (signalName) resolve(128 + (SIGNAL_NUMBERS[signalName] ?? 0));
-          else reject(new Error(`command ended without an exit status: ${command.slice(0, 80)}`));
+          // Not the command itself: it carries the ready-script's environment.
+          else reject(new Error('command ended without an exit status (connection lost?)'));
         });
         if (options.stdin !== undefined) stream.end(options.stdin);
         else stream.end();

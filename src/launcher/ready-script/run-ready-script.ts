@@ -3,18 +3,22 @@
 // from the scripts dir beside the config (else the image's copy in /opt/nodepool-scripts is
 // used), run it with the NODEPOOL_* variables and the hostname, and stream its output to
 // `<log dir>/<node id>.log`. Any failure throws: the launcher counts a failed attempt.
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { Node } from '../../model/types.ts';
 import type { RunReadyScript, ReadyScriptParams } from '../worker-contracts.ts';
 import type { LauncherDeps } from '../deps.ts';
 import { serverName } from '../node-spec.ts';
 import { SshSession } from '../nodescan-ssh/ssh-session.ts';
+import { consumedEnvVarsOf } from '../../config/consumed-env.ts';
+import type { NodepoolConfig } from '../../config/model.ts';
 import { NODEPOOL_DIR, nodepoolFiles, type NodeKeyPair } from './node-files.ts';
+import { CappedLogWriter, pruneReadyScriptLogs } from './ready-script-logs.ts';
 import {
-  CHECK_NODEPOOL_DIR, installScriptCommand, readyScriptEnv, runScriptCommand, scriptNameProblem,
+  CHECK_NODEPOOL_DIR, forwardedDaemonEnv, installScriptCommand, readyScriptEnv, runScriptCommand, scriptNameProblem,
+  type EnvForwarding,
 } from './script-command.ts';
 
 /** Pause between login attempts while the node's sshd (or its authorized key) comes up. */
@@ -72,6 +76,24 @@ async function login(p: ReadyScriptParams, privateKey: Buffer, username: string)
   }
 }
 
+/** What the config allows through to the script, and a note for the log when it cannot tell. */
+function envForwarding(config: NodepoolConfig): { forwarding: EnvForwarding; problem: string | null } {
+  const consumed = consumedEnvVarsOf(config);
+  const allow = config.readyScriptEnv ?? null;
+  if ('unreadable' in consumed) {
+    return { forwarding: { consumed: null, allow }, problem: `cannot tell which variables the config consumes (${consumed.unreadable}): none of the daemon's NODEPOOL_* variables are forwarded` };
+  }
+  return { forwarding: { consumed: consumed.names, allow }, problem: null };
+}
+
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 function openLog(path: string): Promise<WriteStream> {
   return new Promise((resolve, reject) => {
     const stream = createWriteStream(path, { flags: 'a', mode: 0o640 });
@@ -101,38 +123,47 @@ export const runReadyScript: RunReadyScript = async (p) => {
   ]);
   const logPath = readyScriptLogPath(deps, node.id);
   await mkdir(dirname(logPath), { recursive: true });
-  const log = await openLog(logPath);
+  pruneReadyScriptLogs(dirname(logPath), basename(logPath));
+  const stream = await openLog(logPath);
+  const log = new CappedLogWriter((chunk) => stream.write(chunk), sizeOf(logPath));
   const stamp = () => new Date(deps.clock.now()).toISOString();
   const logger = deps.logger.child({ node: node.id, provider: provider.name, label: label.name, script });
-  log.write(`=== ${stamp()} ready-script ${script} for node ${node.id} server ${node.external_id ?? '-'} at ${username}@${node.interface_ip}:${node.connection_port}\n`);
+  log.note(`=== ${stamp()} ready-script ${script} for node ${node.id} server ${node.external_id ?? '-'} at ${username}@${node.interface_ip}:${node.connection_port}\n`);
   let session: SshSession | null = null;
   try {
     session = await login(p, privateKey, username);
     await prepareNode(session, node, provider, keys, signal);
     if (localScript) {
       const out: Buffer[] = [];
-      const code = await session.exec(installScriptCommand(script), { stdin: localScript, signal, onOutput: (d) => out.push(d) });
+      let outBytes = 0;
+      const keep = (d: Buffer) => { if (outBytes < 4096) { out.push(d); outBytes += d.length; } };
+      const code = await session.exec(installScriptCommand(script), { stdin: localScript, signal, onOutput: keep });
       if (code !== 0) throw new Error(`cannot install ${script} into /opt/nodepool-scripts (exit ${code}): ${Buffer.concat(out).toString().trim().slice(0, 300)}`);
-      log.write(`=== installed ${join(config.scriptsDir, script)} as /opt/nodepool-scripts/${script}\n`);
+      log.note(`=== installed ${join(config.scriptsDir, script)} as /opt/nodepool-scripts/${script}\n`);
     } else {
-      log.write(`=== ${script} is not in ${config.scriptsDir}: using the image's /opt/nodepool-scripts/${script}\n`);
+      log.note(`=== ${script} is not in ${config.scriptsDir}: using the image's /opt/nodepool-scripts/${script}\n`);
     }
-    const env = readyScriptEnv(deps.environment ?? {}, node, provider);
+    const { forwarding, problem } = envForwarding(config);
+    if (problem) log.note(`=== ${problem}\n`);
+    const withheld = forwardedDaemonEnv(deps.environment ?? {}, forwarding).withheld;
+    // Names only: the values may be secrets.
+    if (withheld.length > 0) log.note(`=== not forwarded to the script: ${withheld.join(', ')}\n`);
+    const env = readyScriptEnv(deps.environment ?? {}, node, provider, forwarding);
     const started = deps.clock.now();
     const code = await session.exec(runScriptCommand(script, node.hostname ?? serverName(node.id), env), {
       signal, onOutput: (chunk) => log.write(chunk),
     });
-    log.write(`=== ${stamp()} exit ${code}\n`);
+    log.note(`=== ${stamp()} exit ${code}\n`);
     if (code !== 0) throw new Error(`ready-script ${script} exited with ${code} (output in ${logPath})`);
     logger.info({ ms: deps.clock.now() - started, log: logPath }, 'ready-script succeeded');
   } catch (err) {
     const message = signal.aborted ? `aborted: ${String(signal.reason)}` : (err as Error).message;
-    log.write(`=== ${stamp()} failed: ${message}\n`);
+    log.note(`=== ${stamp()} failed: ${message}\n`);
     logger.warn({ err: message, log: logPath }, 'ready-script failed');
     throw err;
   } finally {
     session?.close();
-    await closeLog(log);
+    await closeLog(stream);
   }
 };
 

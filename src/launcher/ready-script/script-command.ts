@@ -22,13 +22,35 @@ export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Every NODEPOOL_* variable of the daemon, then the node's own (which win). */
-export function readyScriptEnv(environment: Readonly<Record<string, string | undefined>>, node: Node,
-                               provider: Pick<ProviderConfig, 'name' | 'cloud' | 'regionName'>): Record<string, string> {
+/** Which of the daemon's NODEPOOL_* variables may reach the ready-script. */
+export interface EnvForwarding {
+  /** Names the config consumes through %(NAME): never forwarded. null: not known, forward none. */
+  consumed: ReadonlySet<string> | null;
+  /** The config's `ready-script-env`: only these (null: all others). */
+  allow: readonly string[] | null;
+}
+
+/** Pure: the daemon's variables forwarded, and the NODEPOOL_* names held back. */
+export function forwardedDaemonEnv(environment: Readonly<Record<string, string | undefined>>, forwarding: EnvForwarding): {
+  env: Record<string, string>; withheld: string[];
+} {
   const env: Record<string, string> = {};
+  const withheld: string[] = [];
   for (const [k, v] of Object.entries(environment)) {
-    if (v !== undefined && ENV_NAME.test(k)) env[k] = v;
+    if (v === undefined || !ENV_NAME.test(k)) continue;
+    const allowed = forwarding.consumed !== null && !forwarding.consumed.has(k)
+      && (forwarding.allow === null || forwarding.allow.includes(k));
+    if (allowed) env[k] = v;
+    else withheld.push(k);
   }
+  return { env, withheld: withheld.sort() };
+}
+
+/** The daemon's forwarded NODEPOOL_* variables (see forwardedDaemonEnv), then the node's own (which win). */
+export function readyScriptEnv(environment: Readonly<Record<string, string | undefined>>, node: Node,
+                               provider: Pick<ProviderConfig, 'name' | 'cloud' | 'regionName'>,
+                               forwarding: EnvForwarding): Record<string, string> {
+  const env = forwardedDaemonEnv(environment, forwarding).env;
   Object.assign(env, {
     NODEPOOL_PROVIDER: provider.name,
     NODEPOOL_CLOUD: node.cloud ?? provider.cloud,

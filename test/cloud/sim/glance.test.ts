@@ -117,16 +117,17 @@ describe('simulator Glance v2', () => {
     // Announce 1 MiB, send 1 KiB, then drop the connection.
     const { connect } = await import('node:net');
     const url = new URL(sim.url);
-    await new Promise<void>((resolve) => {
-      const sock = connect(Number(url.port), url.hostname, () => {
-        sock.write(`PUT /image/v2/images/${id}/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${api.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n`);
-        sock.write(Buffer.alloc(1024));
-        setTimeout(() => sock.destroy(), 50);
-      });
-      sock.on('close', () => resolve());
-      sock.on('error', () => undefined);
-    });
     const { waitFor } = await import('../../helpers/wait.ts');
+    const sock = connect(Number(url.port), url.hostname, () => {
+      sock.write(`PUT /image/v2/images/${id}/file HTTP/1.1\r\nHost: x\r\nX-Auth-Token: ${api.token}\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n`);
+      sock.write(Buffer.alloc(1024));
+    });
+    sock.on('error', () => undefined);
+    const closed = new Promise<void>((resolve) => sock.on('close', () => resolve()));
+    // Cut the connection once the simulator is receiving (saving), not after a guessed delay.
+    await waitFor(async () => (await api.call('GET', `/image/v2/images/${id}`)).body.status === 'saving', { message: 'upload under way' });
+    sock.destroy();
+    await closed;
     await waitFor(async () => (await api.call('GET', `/image/v2/images/${id}`)).body.status === 'queued', { message: 'image back to queued' });
     expect(existsSync(join(sim.stateDir, 'images', `${id}.partial`))).toBe(false);
   });

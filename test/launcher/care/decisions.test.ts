@@ -149,7 +149,7 @@ describe('ready-script commands and files', () => {
     expect(files.id_rsa.mode).toBe(0o600);
   });
   it('runs the script from /opt/nodepool-scripts with the NODEPOOL_* variables, quoted', () => {
-    const env = readyScriptEnv({ NODEPOOL_GREETING: "it's", PATH: '/bin', NODEPOOL_PROVIDER: 'daemon' }, n, { name: 'p1', cloud: 'sim', regionName: null });
+    const env = readyScriptEnv({ NODEPOOL_GREETING: "it's", PATH: '/bin', NODEPOOL_PROVIDER: 'daemon' }, n, { name: 'p1', cloud: 'sim', regionName: null }, { consumed: new Set(), allow: null });
     expect(env.NODEPOOL_GREETING).toBe("it's");
     expect(env.PATH).toBeUndefined();
     expect(env.NODEPOOL_PROVIDER).toBe('p1');

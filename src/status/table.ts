@@ -18,10 +18,28 @@ function wideTextWidth(text: string): number {
   return stringWidth(text);
 }
 
-/** Renders one cell the way upstream's status.output does: None → empty, lists comma-joined. */
+/**
+ * C0 controls but the line feed, DEL and C1 controls: ESC sequences from ZooKeeper must not
+ * drive the terminal. A line feed stays: PrettyTable (upstream) draws it as a taller row.
+ */
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+const HAS_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+/** A string with control characters written as visible escapes (`\x1b`, `\r`); others unchanged. */
+export function escapeControls(text: string): string {
+  if (!HAS_CONTROL.test(text)) return text;
+  return text.replace(CONTROL, (ch) => {
+    if (ch === '\r') return '\\r';
+    if (ch === '\t') return '\\t';
+    return `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** Renders one cell the way upstream's status.output does: None → empty, lists comma-joined;
+ *  control characters escaped (records are written by anyone on the ensemble). */
 export function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return escapeControls(value);
   if (Array.isArray(value)) return value.map((v) => cellText(v)).join(',');
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number' || typeof value === 'bigint') return String(value);

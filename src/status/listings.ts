@@ -2,7 +2,8 @@
 // functions from records to rows. A row's keys are the JSON keys; `columns` maps them to the
 // table headers. Ages stay raw epoch seconds in rows and are formatted only when drawn.
 import type { Node, NodeRequest, ImageBuild, ImageUpload, PoolComponent } from '../model/types.ts';
-import { renderTable, formatAge } from '../cli/table.ts';
+import type { UnreadableRecord } from '../store/unreadable-records.ts';
+import { renderTable, formatAge } from './table.ts';
 
 export interface StatusColumn {
   readonly key: string;
@@ -51,6 +52,21 @@ export const IMAGE_STATUS_COLUMNS: readonly StatusColumn[] = [
 ];
 export const LABEL_COLUMNS: readonly StatusColumn[] = [col('label', 'Label')];
 
+/** What the State column says of a record we cannot read; the JSON row also has `unreadable`: why. */
+export const UNREADABLE_STATE = 'unreadable';
+
+const byRowId = (a: StatusRow, b: StatusRow) => (String(a.id) < String(b.id) ? -1 : String(a.id) > String(b.id) ? 1 : 0);
+
+/** A node row for a record we cannot read: its id, lock and why; the rest unknown. */
+function unreadableNodeRow(record: UnreadableRecord, locked: boolean): StatusRow {
+  return {
+    id: record.id, provider: null, label: null, server_id: null, public_ipv4: null, ipv6: null,
+    state: UNREADABLE_STATE, age: null, locked: locked ? 'locked' : 'unlocked', pool: null, hostname: null,
+    private_ipv4: null, AZ: null, username: null, connection_port: null, launcher: null, allocated_to: null,
+    hold_job: null, comment: record.reason, user_data: null, driver_data: null, unreadable: record.reason,
+  };
+}
+
 /** One node row; the JSON of /node-list always carries every detail key (as upstream). */
 export function nodeRow(node: Node, locked: boolean): StatusRow {
   return {
@@ -79,58 +95,84 @@ export function nodeRow(node: Node, locked: boolean): StatusRow {
   };
 }
 
-export function nodeList(nodes: readonly Node[], lockedIds: ReadonlySet<string>, detail = false): StatusTable {
+/** Nodes by id; unreadable node records are rows too (state `unreadable`), in id order. */
+export function nodeList(nodes: readonly Node[], lockedIds: ReadonlySet<string>, detail = false,
+                         unreadable: readonly { record: UnreadableRecord; locked: boolean }[] = []): StatusTable {
+  const rows = nodes.map((n) => nodeRow(n, lockedIds.has(n.id)));
+  if (unreadable.length > 0) rows.push(...unreadable.map((u) => unreadableNodeRow(u.record, u.locked)));
   return {
     columns: detail ? NODE_DETAIL_COLUMNS : NODE_COLUMNS,
-    rows: nodes.map((n) => nodeRow(n, lockedIds.has(n.id))),
+    rows: unreadable.length > 0 ? rows.sort(byRowId) : rows,
   };
 }
 
-export function imageList(uploads: readonly ImageUpload[]): StatusTable {
+export function uploadRow(u: ImageUpload): StatusRow {
+  return {
+    id: u.build_id,
+    upload_id: u.id,
+    provider: u.provider,
+    image: u.image,
+    external_name: u.external_name,
+    external_id: u.external_id,
+    state: u.state,
+    age: Math.trunc(u.state_time),
+  };
+}
+
+export function unreadableUploadRow(r: UnreadableRecord): StatusRow {
+  return {
+    id: r.buildId ?? null, upload_id: r.id, provider: r.provider ?? null, image: r.image ?? null,
+    external_name: null, external_id: null, state: UNREADABLE_STATE, age: null, unreadable: r.reason,
+  };
+}
+
+/** Rows in the caller's order (per build, per provider); see collectImageList. */
+export function imageList(rows: readonly (ImageUpload | UnreadableRecord)[]): StatusTable {
   return {
     columns: IMAGE_COLUMNS,
-    rows: uploads.map((u) => ({
-      id: u.build_id,
-      upload_id: u.id,
-      provider: u.provider,
-      image: u.image,
-      external_name: u.external_name,
-      external_id: u.external_id,
-      state: u.state,
-      age: Math.trunc(u.state_time),
-    })),
+    rows: rows.map((u) => ('kind' in u && u.kind === 'upload' ? unreadableUploadRow(u) : uploadRow(u as ImageUpload))),
   };
 }
 
-export function dibImageList(builds: readonly ImageBuild[], pausedImages: ReadonlySet<string>): StatusTable {
-  return {
-    columns: DIB_IMAGE_COLUMNS,
-    rows: builds.map((b) => ({
-      id: `${b.image}-${b.id}`,
-      image: b.image,
-      builder: b.builder,
-      // Upstream keeps formats as the comma string it stores; the JSON shows it that way too.
-      formats: b.formats.length ? b.formats.join(',') : null,
-      state: pausedImages.has(b.image) ? 'paused' : b.state,
-      age: Math.trunc(b.state_time),
-    })),
-  };
+export function dibImageList(builds: readonly ImageBuild[], pausedImages: ReadonlySet<string>,
+                             unreadable: readonly UnreadableRecord[] = []): StatusTable {
+  const rows: StatusRow[] = builds.map((b) => ({
+    id: `${b.image}-${b.id}`,
+    image: b.image,
+    builder: b.builder,
+    // Upstream's JSON gives the build's formats as a list (the text table joins it with ",");
+    // sorted, so the answer does not depend on the order a builder wrote them in.
+    formats: [...b.formats].sort(),
+    state: pausedImages.has(b.image) ? 'paused' : b.state,
+    age: Math.trunc(b.state_time),
+  }));
+  for (const r of unreadable) {
+    rows.push({
+      id: `${r.image}-${r.id}`, image: r.image ?? null, builder: null, formats: null,
+      state: UNREADABLE_STATE, age: null, unreadable: r.reason,
+    });
+  }
+  return { columns: DIB_IMAGE_COLUMNS, rows };
 }
 
-export function requestList(requests: readonly NodeRequest[]): StatusTable {
-  return {
-    columns: REQUEST_COLUMNS,
-    rows: requests.map((r) => ({
-      id: r.id,
-      relative_priority: r.relative_priority,
-      state: r.state,
-      requestor: r.requestor,
-      node_types: r.node_types,
-      nodes: r.nodes,
-      declined_by: r.declined_by,
-      event_id: r.event_id,
-    })),
-  };
+export function requestList(requests: readonly NodeRequest[], unreadable: readonly UnreadableRecord[] = []): StatusTable {
+  const rows: StatusRow[] = requests.map((r) => ({
+    id: r.id,
+    relative_priority: r.relative_priority,
+    state: r.state,
+    requestor: r.requestor,
+    node_types: r.node_types,
+    nodes: r.nodes,
+    declined_by: r.declined_by,
+    event_id: r.event_id,
+  }));
+  for (const r of unreadable) {
+    rows.push({
+      id: r.id, relative_priority: null, state: UNREADABLE_STATE, requestor: null, node_types: null, nodes: null,
+      declined_by: null, event_id: null, unreadable: r.reason,
+    });
+  }
+  return { columns: REQUEST_COLUMNS, rows: unreadable.length > 0 ? rows.sort(byRowId) : rows };
 }
 
 export interface ImageStatusInput {
