@@ -21,6 +21,7 @@ import { MinReadyWorker } from './min-ready.ts';
 import { CronRunner } from './crons.ts';
 import { poolKey } from './launcher-id.ts';
 import { reportLauncherStats } from './stats-reporter.ts';
+import { StaticProviders, type StaticProvidersOptions } from './static/static-providers.ts';
 
 /** Upstream's StatsWorker interval. */
 const STATS_INTERVAL_MS = 5000;
@@ -44,6 +45,8 @@ export interface LauncherOptions {
   cloudPollMs?: number;
   /** Background refresh of image availability and pool components (ms). */
   refreshIntervalMs?: number;
+  /** Static providers' registration and liveness cadence (tests shorten it). */
+  staticHosts?: StaticProvidersOptions;
 }
 
 export class Launcher {
@@ -57,6 +60,7 @@ export class Launcher {
   private shared: LauncherShared | null = null;
   private deleteWorker: DeleteWorker | null = null;
   private minReady: MinReadyWorker | null = null;
+  private staticProviders: StaticProviders | null = null;
   private crons: CronRunner | null = null;
   private registration: ComponentRegistration<LauncherComponent> | null = null;
   private timers: NodeJS.Timeout[] = [];
@@ -82,6 +86,11 @@ export class Launcher {
 
   poolWorkers(): PoolWorker[] {
     return [...this.pools.values()];
+  }
+
+  /** The static providers' runtime (drivers and pool workers); null before start. */
+  staticHosts(): StaticProviders | null {
+    return this.staticProviders;
   }
 
   async start(): Promise<void> {
@@ -112,6 +121,7 @@ export class Launcher {
     this.registration = await deps.store.registerComponent<LauncherComponent>({
       kind: 'launcher', hostname: deps.hostname, model_api: 0, state: 'running', version: this.shared.version,
     }, this.stopController.signal);
+    this.staticProviders = new StaticProviders(this.shared, this.opts.staticHosts);
     await this.syncPools();
     this.deleteWorker = new DeleteWorker(this.shared);
     this.deleteWorker.start();
@@ -178,6 +188,7 @@ export class Launcher {
       this.pools.delete(key);
       await worker.stop();
     }
+    await this.staticProviders?.follow(config);
   }
 
   /** A new valid config is in place (deps.getConfig returns it): follow it. */
@@ -212,6 +223,7 @@ export class Launcher {
     try {
       await this.registration?.reregister();
       for (const pool of this.pools.values()) await pool.reregister();
+      await this.staticProviders?.reregister();
       await this.shared?.directory.refresh();
     } catch (err) {
       this.deps.logger.error({ err: String(err) }, 're-registration after session loss failed');
@@ -237,6 +249,7 @@ export class Launcher {
     this.stopController.abort(new Error('launcher stopping'));
     await step('min-ready', () => this.minReady?.stop());
     await step('pools', async () => { await Promise.all([...this.pools.values()].map((p) => p.stop())); });
+    await step('static providers', () => this.staticProviders?.stop());
     await step('delete worker', () => this.deleteWorker?.stop());
     await step('registration', () => this.registration?.unregister());
     this.opts.connection?.off('state', this.onConnectionState);
