@@ -22,6 +22,7 @@ import { scanHostKeys } from '../../src/launcher/nodescan-ssh/scan-host-keys.ts'
 import { ReadyNodeChecker } from '../../src/launcher/check/ready-node-checker.ts';
 import { CleanupWorker } from '../../src/launcher/cleanup/cleanup-worker.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' } } });
 const N = Number(values.nodes);
@@ -43,7 +44,7 @@ try {
   const client = await connectZkClient({ servers: [{ host: '127.0.0.1', port: zk.plainPort }], logger });
   const store = new ZkStore(client, { logger, clock: systemClock });
   await store.init();
-  const deps: LauncherDeps = { store, getConfig: () => config, providers: new Map([['sim', provider]]), clock: systemClock, logger, hostname: 'bench' };
+  const deps: LauncherDeps = { store, getConfig: () => config, drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => config, clock: systemClock, logger }), clock: systemClock, logger, hostname: 'bench' };
 
   // A keypair every server accepts, for the SSH-login variant of the check.
   const key = ssh2.utils.generateKeyPairSync('ed25519');

@@ -18,6 +18,7 @@ import { newRequest } from '../../src/model/factories.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { ZuulPlayer } from './zuul-player.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 const { values } = parseArgs({ options: {
   requests: { type: 'string', default: '200' },
@@ -113,9 +114,9 @@ providers:
   await store.init();
 
   const launcher = new Launcher({
-    deps: { store, getConfig: () => config, providers: new Map<string, CloudProvider>([['sim', provider]]), clock: systemClock,
-      logger: silentLogger(), hostname: 'bench' },
-    connection: launcherClient, cloudPollMs: Math.max(5, Math.round(TTL / 2)),
+    deps: { store, getConfig: () => config, clock: systemClock, logger: silentLogger(), hostname: 'bench',
+      drivers: openStackDrivers(new Map<string, CloudProvider>([['sim', provider]]), { getConfig: () => config, clock: systemClock, pollMs: Math.max(5, Math.round(TTL / 2)) }) },
+    connection: launcherClient,
   });
   await launcher.start();
 

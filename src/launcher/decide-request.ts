@@ -25,11 +25,14 @@ export interface PoolView extends DeclineInputs {
   tenantUsage: ReadonlyMap<string, Resources>;
   /** Requests this pool is already handling. */
   active: ReadonlySet<string>;
+  /** Upstream's label quota: how many more nodes of a label the driver can hand out (static:
+   *  free registered hosts); labels absent are unlimited. */
+  labelQuota?: ReadonlyMap<string, number>;
 }
 
 export type DeferReason =
   | 'provider preference' | 'lower priority' | 'missing labels' | 'tenant limit'
-  | 'paused' | 'max-concurrency';
+  | 'paused' | 'max-concurrency' | 'label quota';
 
 export type RequestAction =
   | { kind: 'ignore' }
@@ -68,6 +71,17 @@ export function decideRequestAction(request: NodeRequest, view: PoolView): Reque
   const lacksLabel = request.node_types.some((l) => !view.supportedLabels.has(l));
   if (lacksLabel && candidates.some((pool) => pool.id !== view.launcherId)) {
     return { kind: 'defer', reason: 'missing labels', explanation: null };
+  }
+
+  if (view.labelQuota && view.labelQuota.size > 0) {
+    const wanted = new Map<string, number>();
+    for (const label of request.node_types) wanted.set(label, (wanted.get(label) ?? 0) + 1);
+    for (const [label, count] of wanted) {
+      const left = view.labelQuota.get(label);
+      if (left !== undefined && left < count) {
+        return { kind: 'defer', reason: 'label quota', explanation: `deferred: label quota (no free ${label} node)` };
+      }
+    }
   }
 
   if (request.tenant_name) {

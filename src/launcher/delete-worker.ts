@@ -1,4 +1,4 @@
-// DeletedNodeWorker (§2.7): every delete-interval, and at once when a node turns used/failed/
+// DeletedNodeWorker (§2.7): every delete-interval (the loop's deletes pass), and at once when a node turns used/failed/
 // aborted/deleting, delete unlocked nodes in deletable states and unallocate READY nodes whose
 // request vanished. One bad node never stops the sweep; failures are retried next pass.
 import type { Node } from '../model/types.ts';
@@ -6,6 +6,7 @@ import type { LockHandle } from '../zk/types.ts';
 import type { LauncherShared } from './launcher-shared.ts';
 import { decideNodeCleanup, EAGER_DELETE_STATES } from './node-cleanup-decision.ts';
 import { deleteLockedNode } from './node-deleter.ts';
+import { resumableHere } from './resume-decision.ts';
 
 /** How long an event-driven delete waits for the current holder (Zuul) to unlock. */
 const EAGER_LOCK_WAIT_MS = 10_000;
@@ -16,7 +17,6 @@ export class DeleteWorker {
   private readonly inFlight = new Set<string>();
   private readonly queue: { id: string; lock: LockHandle }[] = [];
   private running = 0;
-  private timer: NodeJS.Timeout | null = null;
   private sweeping: Promise<void> | null = null;
   private stopped = false;
   private readonly settled = new Set<Promise<void>>();
@@ -28,14 +28,12 @@ export class DeleteWorker {
     this.shared = shared;
   }
 
+  /** Listens for nodes turning deletable; the periodic sweep is the launcher loop's deletes pass. */
   start(): void {
-    const intervalMs = Math.max(100, this.shared.deps.getConfig().deleteInterval * 1000);
-    this.timer = setInterval(() => { void this.sweep(); }, intervalMs);
     this.shared.nodeCache.on('changed', this.onNodeChange);
-    void this.sweep();
   }
 
-  /** One full pass over the node cache (also used by tests). */
+  /** One full pass over the node cache. */
   sweep(): Promise<void> {
     this.sweeping ??= this.doSweep().finally(() => { this.sweeping = null; });
     return this.sweeping;
@@ -49,7 +47,8 @@ export class DeleteWorker {
       if (this.stopped) return;
       if (this.inFlight.has(node.id)) continue;
       const requestExists = node.allocated_to ? this.shared.requestCache.get(node.allocated_to) !== undefined : true;
-      const action = decideNodeCleanup(node, { providerConfigured: providers.has(node.provider ?? ''), requestExists });
+      const resumable = resumableHere(node, this.shared.poolIdentities(), this.shared.requestCache);
+      const action = decideNodeCleanup(node, { providerConfigured: providers.has(node.provider ?? ''), requestExists, resumableHere: resumable });
       try {
         if (action === 'deallocate') await this.deallocate(node);
         if (action === 'delete') {
@@ -64,7 +63,7 @@ export class DeleteWorker {
 
   private eager(id: string, node: Node): void {
     if (this.stopped || this.inFlight.has(id) || !this.shared.zkUsable()) return;
-    if (!node.provider || !this.shared.deps.providers.has(node.provider)) return;
+    if (!node.provider || !this.shared.deps.drivers.has(node.provider)) return;
     this.inFlight.add(id);
     const work = (async () => {
       let lock: LockHandle | null = null;
@@ -92,9 +91,7 @@ export class DeleteWorker {
       this.running++;
       this.track((async () => {
         try {
-          const provider = this.shared.nodeCache.get(id)?.provider;
-          const pollMs = provider ? this.shared.providerContexts.get(provider)?.pollMs : undefined;
-          await deleteLockedNode(this.shared.deps, id, lock, this.shared.stopSignal, pollMs);
+          await deleteLockedNode(this.shared.deps, id, lock, this.shared.stopSignal);
         } catch (err) {
           if (!this.stopped) this.shared.deps.logger.warn({ node: id, err: String(err) }, 'node delete failed; will retry');
         } finally {
@@ -132,7 +129,6 @@ export class DeleteWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
     this.shared.nodeCache.off('changed', this.onNodeChange);
     for (const { lock } of this.queue.splice(0)) await lock.release().catch(() => {});
     await Promise.allSettled([...this.settled]);

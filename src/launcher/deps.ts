@@ -1,8 +1,8 @@
 // What every launcher worker is given. Workers never build ZooKeeper paths or REST URLs:
-// they ask the store and the providers, and read the current config through getConfig().
+// they ask the store and the drivers, and read the current config through getConfig().
 import type { Store } from '../store/types.ts';
 import type { NodepoolConfig } from '../config/model.ts';
-import type { CloudProvider } from '../cloud/provider.ts';
+import type { NodeDriver } from './driver/driver.ts';
 import type { Clock } from '../util/clock.ts';
 import type { Logger } from '../util/logger.ts';
 
@@ -17,8 +17,8 @@ export interface LauncherDeps {
   store: Store;
   /** Always the latest successfully loaded config (reloads swap it). */
   getConfig(): NodepoolConfig;
-  /** One started provider per configured provider name. */
-  providers: ReadonlyMap<string, CloudProvider>;
+  /** One started driver per configured provider name (the launcher keeps this map current). */
+  drivers: ReadonlyMap<string, NodeDriver>;
   clock: Clock;
   logger: Logger;
   metrics?: LauncherMetrics;

@@ -3,7 +3,7 @@
 // decisions stay synchronous; launches still read the newest upload fresh.
 import type { Store } from '../store/types.ts';
 import type { NodepoolConfig, PoolConfig, ProviderConfig } from '../config/model.ts';
-import type { CloudProvider } from '../cloud/provider.ts';
+import type { NodeDriver } from './driver/driver.ts';
 import type { Logger } from '../util/logger.ts';
 import type { LabelAvailability } from './decline-reasons.ts';
 
@@ -13,12 +13,12 @@ export class ImageAvailability {
   private refreshing: Promise<void> | null = null;
 
   private readonly store: Store;
-  private readonly providers: ReadonlyMap<string, CloudProvider>;
+  private readonly drivers: ReadonlyMap<string, NodeDriver>;
   private readonly logger: Logger;
 
-  constructor(store: Store, providers: ReadonlyMap<string, CloudProvider>, logger: Logger) {
+  constructor(store: Store, drivers: ReadonlyMap<string, NodeDriver>, logger: Logger) {
     this.store = store;
-    this.providers = providers;
+    this.drivers = drivers;
     this.logger = logger;
   }
 
@@ -44,12 +44,12 @@ export class ImageAvailability {
           (err) => this.logger.warn({ provider: provider.name, image, err: String(err) }, 'cannot read uploads'),
         ));
       }
-      const cloud = this.providers.get(provider.name);
+      const cloud = this.drivers.get(provider.name);
       for (const name of wantedCloud) {
         const ci = provider.cloudImages.find((c) => c.name === name);
         if (!ci || !cloud) { this.cloudImageFound.set(`${provider.name}\0${name}`, false); continue; }
-        jobs.push(cloud.findImage(ci.imageId ?? ci.imageName ?? ci.name).then(
-          (image) => { this.cloudImageFound.set(`${provider.name}\0${name}`, image !== null); },
+        jobs.push(cloud.cloudImageExists(ci.imageId ?? ci.imageName ?? ci.name).then(
+          (found) => { this.cloudImageFound.set(`${provider.name}\0${name}`, found); },
           (err) => this.logger.warn({ provider: provider.name, image: name, err: String(err) }, 'cannot look up cloud image'),
         ));
       }

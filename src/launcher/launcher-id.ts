@@ -12,3 +12,8 @@ export function poolKey(provider: string, pool: string): string {
 
 export const MIN_READY_REQUESTOR = 'NodePool:min-ready';
 export const MIN_READY_PRIORITY = '900';
+
+/** What every launcher id of this host's pool worker starts with, whatever its uuid. */
+export function launcherIdPrefix(hostname: string, provider: string, pool: string): string {
+  return `${hostname}-PoolWorker.${provider}-${pool}-`;
+}

@@ -1,16 +1,19 @@
-// The launcher daemon's core: shared caches and registries, one PoolWorker per provider-pool,
-// the delete worker, min-ready and the crons, with an explicit lifecycle
-// (starting → running → stopping → stopped) and reactions to ZooKeeper suspension and loss.
+// The launcher daemon's core, in one place: shared caches, the drivers, one PoolWorker per
+// provider-pool, the delete worker, min-ready and the crons, all driven by one LauncherLoop
+// (see README.md for the map of its passes). Lifecycle: new → starting → running → stopping →
+// stopped; start() runs once, stop() is idempotent and also ends a start() in progress.
 import { setMaxListeners } from 'node:events';
-import type { CloudProvider } from '../cloud/provider.ts';
+import type { ProviderConfig } from '../config/model.ts';
 import type { ComponentRegistration } from '../store/types.ts';
 import type { LauncherComponent } from '../model/types.ts';
 import type { ConnectionState } from '../zk/types.ts';
 import { retryThroughConnectionLoss } from '../zk/retry-connection-loss.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { LauncherShared } from './launcher-shared.ts';
-import { loadWorkers } from './worker-loader.ts';
-import { ProviderContext } from './provider-context.ts';
+import type { DriverFactory, NodeDriver } from './driver/driver.ts';
+import { CleanupWorker } from './cleanup/cleanup-worker.ts';
+import { ReadyNodeChecker } from './check/ready-node-checker.ts';
+import { DriverRegistry } from './driver-registry.ts';
 import { ComponentDirectory } from './component-directory.ts';
 import { ImageAvailability } from './image-availability.ts';
 import { ExplanationRecorder } from './explanations.ts';
@@ -18,15 +21,34 @@ import { WakeSignal } from './wake-signal.ts';
 import { PoolWorker } from './pool-worker.ts';
 import { DeleteWorker } from './delete-worker.ts';
 import { MinReadyWorker } from './min-ready.ts';
-import { CronRunner } from './crons.ts';
+import { LauncherLoop, type LoopPass } from './launcher-loop.ts';
+import { CronPass } from './cron-pass.ts';
 import { poolKey } from './launcher-id.ts';
 import { reportLauncherStats } from './stats-reporter.ts';
-import { StaticProviders, type StaticProvidersOptions } from './static/static-providers.ts';
+import { StaticProviders, STATIC_POOLS_PASS, STATIC_SYNC_PASS, type StaticProvidersOptions } from './static/static-providers.ts';
 
 /** Upstream's StatsWorker interval. */
 const STATS_INTERVAL_MS = 5000;
+/** Pools look at requests at least this often even when no watch fired (upstream: 1 s). */
+const POOL_PASS_MS = 1000;
+/** min-ready is re-checked this often (upstream: every second). */
+const MIN_READY_PASS_MS = 1000;
+/** Drivers with a sync hook are synced at least this often. */
+const DRIVER_SYNC_MS = 5000;
+/** Drivers are checked for changed credentials this often (and at every reload). */
+const PROVIDER_PASS_MS = 30_000;
 
-export type LauncherState = 'starting' | 'running' | 'stopping' | 'stopped';
+/** Resolves as `work` does, or rejects as soon as the signal aborts (a stop during start). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export type LauncherState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
 
 /** The ZooKeeper connection events the launcher reacts to. */
 export interface ConnectionEvents {
@@ -39,10 +61,11 @@ export interface LauncherOptions {
   /** Connection state of the store's client (suspension/loss handling); optional in tests. */
   connection?: ConnectionEvents;
   version?: string;
-  /** Builds providers for providers added by a config reload. */
-  providerFactory?: (name: string) => Promise<CloudProvider>;
-  /** First poll interval of cloud state machines (ms): about half the server-list cache age. */
-  cloudPollMs?: number;
+  /** Builds (and starts) the driver of a provider that has none yet (at start, after a
+   *  failure, after a reload added it) or whose fingerprint changed. */
+  driverFactory?: DriverFactory;
+  /** What a driver is built from; a change rebuilds the driver (see DriverRegistry). */
+  driverFingerprint?: (provider: ProviderConfig) => string;
   /** Background refresh of image availability and pool components (ms). */
   refreshIntervalMs?: number;
   /** Static providers' registration and liveness cadence (tests shorten it). */
@@ -50,36 +73,39 @@ export interface LauncherOptions {
 }
 
 export class Launcher {
-  state: LauncherState = 'stopped';
+  state: LauncherState = 'new';
   private readonly opts: LauncherOptions;
   private readonly deps: LauncherDeps;
-  private readonly providers: Map<string, CloudProvider>;
-  private readonly providerContexts = new Map<string, ProviderContext>();
+  private readonly drivers: Map<string, NodeDriver>;
   private readonly pools = new Map<string, PoolWorker>();
   private readonly stopController = new AbortController();
+  private registry: DriverRegistry | null = null;
   private shared: LauncherShared | null = null;
   private deleteWorker: DeleteWorker | null = null;
   private minReady: MinReadyWorker | null = null;
+  private loop: LauncherLoop | null = null;
+  /** `driver: static` providers (config.staticProviders), run as two passes of the loop. */
   private staticProviders: StaticProviders | null = null;
-  private crons: CronRunner | null = null;
   private registration: ComponentRegistration<LauncherComponent> | null = null;
-  private timers: NodeJS.Timeout[] = [];
+  private caches: { close(): Promise<void> }[] = [];
   private zkUsable = true;
   private sessionLost = false;
   private ready = false;
+  private starting: Promise<void> | null = null;
   private stopping: Promise<void> | null = null;
+  private reconfiguring: Promise<void> = Promise.resolve();
   private readonly onConnectionState = (state: ConnectionState) => this.connectionChanged(state);
 
   constructor(opts: LauncherOptions) {
     this.opts = opts;
-    // Every launch and every waiting loop listens on the stop signal; hundreds is normal.
+    // Every launch and every waiting call listens on the stop signal; hundreds is normal.
     setMaxListeners(0, this.stopController.signal);
-    this.providers = new Map(opts.deps.providers);
-    // Workers see the live provider map, so providers added by a reload reach them.
-    this.deps = { ...opts.deps, providers: this.providers };
+    this.drivers = new Map(opts.deps.drivers);
+    // Workers see the live driver map, so drivers built later reach them.
+    this.deps = { ...opts.deps, drivers: this.drivers };
   }
 
-  /** True once every pool worker is running and the first passes were made (/ready). */
+  /** True once running and the first passes were made (/ready). */
   isReady(): boolean {
     return this.ready && this.state === 'running';
   }
@@ -88,53 +114,119 @@ export class Launcher {
     return [...this.pools.values()];
   }
 
-  /** The static providers' runtime (drivers and pool workers); null before start. */
-  staticHosts(): StaticProviders | null {
-    return this.staticProviders;
+  /** Starts once; a second call is refused. A stop() during start ends it early. */
+  start(): Promise<void> {
+    if (this.state !== 'new') return Promise.reject(new Error(`launcher is ${this.state}; it starts only once`));
+    this.state = 'starting';
+    this.starting = this.doStart();
+    return this.starting;
   }
 
-  async start(): Promise<void> {
-    if (this.state !== 'stopped') throw new Error(`launcher is ${this.state}`);
-    this.state = 'starting';
+  private async doStart(): Promise<void> {
     const { deps } = this;
-    const workers = await loadWorkers();
-    for (const problem of workers.problems) deps.logger.warn({ problem }, 'optional launcher worker not available');
+    const signal = this.stopController.signal;
+    const stopped = () => { if (signal.aborted) throw new Error('launcher stopped while starting'); };
     // ZooKeeper may be frozen or restarting while we start: each step waits it out.
-    const zkStep = <T>(what: string, step: () => Promise<T>) =>
-      retryThroughConnectionLoss(what, step, { clock: deps.clock, logger: deps.logger, signal: this.stopController.signal });
-    await zkStep('create the root znodes', () => deps.store.init());
+    await retryThroughConnectionLoss('create the root znodes', () => deps.store.init(), { clock: deps.clock, logger: deps.logger, signal });
     const nodeCache = deps.store.nodeCache();
     const requestCache = deps.store.requestCache();
-    await Promise.all([nodeCache.ready, requestCache.ready]);
+    this.caches = [nodeCache, requestCache];
+    await untilAborted(Promise.all([nodeCache.ready, requestCache.ready]), signal);
+    stopped();
+    this.registry = new DriverRegistry({
+      drivers: this.drivers, factory: this.opts.driverFactory, fingerprint: this.opts.driverFingerprint,
+      clock: deps.clock, logger: deps.logger, nodes: nodeCache,
+    });
     const quotaWake = new WakeSignal();
     nodeCache.on('changed', () => quotaWake.notify());
     this.shared = {
-      deps, workers, providerContexts: this.providerContexts, nodeCache, requestCache,
+      deps, providerContexts: this.registry.contexts, nodeCache, requestCache,
       directory: new ComponentDirectory(deps.store, deps.logger),
-      images: new ImageAvailability(deps.store, this.providers, deps.logger),
+      images: new ImageAvailability(deps.store, this.drivers, deps.logger),
       explanations: new ExplanationRecorder(deps.store, deps.clock, deps.logger),
-      quotaWake, stopSignal: this.stopController.signal, zkUsable: () => this.zkUsable,
+      quotaWake, stopSignal: signal, zkUsable: () => this.zkUsable,
       version: this.opts.version ?? '0.1.0',
+      poolIdentities: () => [...this.pools.values()].map((p) => p.identity()),
+      wakePools: () => this.loop?.poke('pools'),
     };
     this.opts.connection?.on('state', this.onConnectionState);
+    await this.registry.sync(deps.getConfig());
+    stopped();
     await this.shared.images.refresh(deps.getConfig());
     this.registration = await deps.store.registerComponent<LauncherComponent>({
       kind: 'launcher', hostname: deps.hostname, model_api: 0, state: 'running', version: this.shared.version,
-    }, this.stopController.signal);
+    }, signal);
+    stopped();
     this.staticProviders = new StaticProviders(this.shared, this.opts.staticHosts);
     await this.syncPools();
+    stopped();
     this.deleteWorker = new DeleteWorker(this.shared);
     this.deleteWorker.start();
     this.minReady = new MinReadyWorker(this.shared);
-    this.minReady.start();
-    this.startCrons();
-    const every = this.opts.refreshIntervalMs ?? 5000;
-    this.timers.push(setInterval(() => { void this.shared?.images.refresh(deps.getConfig()); }, every));
-    this.timers.push(setInterval(() => { void this.shared?.directory.refresh(); }, Math.min(every, 1000)));
-    this.timers.push(setInterval(() => this.reportStats(), STATS_INTERVAL_MS));
+    this.loop = new LauncherLoop(this.passes(), deps.clock, deps.logger);
+    this.staticProviders.poke = (name) => this.loop?.poke(name);
+    this.loop.start();
     this.state = 'running';
     this.ready = true;
     deps.logger.info({ pools: [...this.pools.keys()] }, 'launcher running');
+  }
+
+  /** The loop's passes, in the order one round runs them. */
+  private passes(): LoopPass[] {
+    const shared = this.shared!;
+    const { deps } = this;
+    const every = this.opts.refreshIntervalMs ?? 5000;
+    const pass = (name: string, run: (signal: AbortSignal) => Promise<number>): LoopPass => ({ name, run });
+    const track = (work: Promise<void>) => { this.loop!.track(work); };
+    const crons: LoopPass[] = [
+      new CronPass({ name: 'cleanup', pattern: () => deps.getConfig().cron.cleanup, worker: new CleanupWorker(deps), clock: deps.clock, logger: deps.logger, track }),
+      new CronPass({ name: 'check', pattern: () => deps.getConfig().cron.check, worker: new ReadyNodeChecker(deps), clock: deps.clock, logger: deps.logger, track }),
+    ];
+    return [
+      pass('providers', async () => {
+        const retryIn = await this.registry!.sync(deps.getConfig());
+        if (retryIn !== null || this.pools.size < this.wantedPoolCount()) await this.syncPools();
+        return Math.min(PROVIDER_PASS_MS, retryIn ?? PROVIDER_PASS_MS);
+      }),
+      pass('images', async () => { if (this.zkUsable) await shared.images.refresh(deps.getConfig()); return every; }),
+      pass('directory', async () => { if (this.zkUsable) await shared.directory.refresh(); return Math.min(every, 1000); }),
+      pass('driver-sync', (signal) => this.syncDrivers(signal)),
+      pass(STATIC_SYNC_PASS, (signal) => this.staticProviders!.syncPass(signal)),
+      pass(STATIC_POOLS_PASS, (signal) => this.staticProviders!.poolPass(signal)),
+      pass('pools', async (signal) => {
+        for (const pool of this.pools.values()) if (!signal.aborted) await pool.runPass(signal);
+        return POOL_PASS_MS;
+      }),
+      pass('deletes', async () => {
+        await this.deleteWorker!.sweep();
+        return Math.max(100, deps.getConfig().deleteInterval * 1000);
+      }),
+      pass('min-ready', async () => { await this.minReady!.runOnce(); return MIN_READY_PASS_MS; }),
+      ...crons,
+      pass('stats', async () => { this.reportStats(); return STATS_INTERVAL_MS; }),
+    ];
+  }
+
+  /** Runs the sync hook of drivers that have one (a static driver registers its nodes there). */
+  private async syncDrivers(signal: AbortSignal): Promise<number> {
+    const { deps } = this;
+    let next = DRIVER_SYNC_MS;
+    for (const provider of deps.getConfig().providers) {
+      const driver = this.drivers.get(provider.name);
+      if (!driver?.sync || signal.aborted || !this.zkUsable) continue;
+      try {
+        const nodes = this.shared!.nodeCache.values().filter((n) => n.provider === provider.name);
+        const wanted = await driver.sync({ provider, nodes, store: deps.store, clock: deps.clock, logger: deps.logger, signal });
+        if (wanted !== null) next = Math.min(next, Math.max(0, wanted));
+      } catch (err) {
+        if (!signal.aborted) deps.logger.warn({ provider: provider.name, err: String(err) }, 'driver sync failed; retried next pass');
+      }
+    }
+    return next;
+  }
+
+  private wantedPoolCount(): number {
+    return this.deps.getConfig().providers.reduce((n, p) => n + p.pools.length, 0);
   }
 
   private reportStats(): void {
@@ -145,34 +237,13 @@ export class Launcher {
     }
   }
 
-  private startCrons(): void {
-    const shared = this.shared!;
-    const config = this.deps.getConfig();
-    this.crons = new CronRunner(this.deps.logger, this.stopController.signal);
-    if (shared.workers.CleanupWorker) this.crons.schedule('cleanup', config.cron.cleanup, new shared.workers.CleanupWorker(this.deps));
-    if (shared.workers.ReadyNodeChecker) this.crons.schedule('check', config.cron.check, new shared.workers.ReadyNodeChecker(this.deps));
-  }
-
-  /** Starts, stops and reconfigures pool workers and providers to match the current config. */
+  /** Starts, stops and reconfigures pool workers to match the config and the drivers. */
   private async syncPools(): Promise<void> {
     const shared = this.shared!;
     const config = this.deps.getConfig();
     const wanted = new Set<string>();
     for (const provider of config.providers) {
-      if (!this.providers.has(provider.name)) {
-        if (!this.opts.providerFactory) { this.deps.logger.error({ provider: provider.name }, 'no cloud provider for this provider'); continue; }
-        try {
-          this.providers.set(provider.name, await this.opts.providerFactory(provider.name));
-        } catch (err) {
-          this.deps.logger.error({ provider: provider.name, err: String(err) }, 'cannot start provider');
-          continue;
-        }
-      }
-      if (!this.providerContexts.has(provider.name)) {
-        const ctx = new ProviderContext(provider.name, this.providers.get(provider.name)!, this.deps.clock, this.deps.logger, shared.nodeCache);
-        if (this.opts.cloudPollMs !== undefined) ctx.pollMs = this.opts.cloudPollMs;
-        this.providerContexts.set(provider.name, ctx);
-      }
+      if (!this.registry!.contexts.has(provider.name)) continue; // its driver is not up (yet)
       for (const pool of provider.pools) {
         const key = poolKey(provider.name, pool.name);
         wanted.add(key);
@@ -191,13 +262,20 @@ export class Launcher {
     await this.staticProviders?.follow(config);
   }
 
-  /** A new valid config is in place (deps.getConfig returns it): follow it. */
-  async reconfigure(): Promise<void> {
+  /** A new valid config is in place (deps.getConfig returns it): follow it. Reloads are
+   *  serialized: one that arrives while another is applied runs after it. */
+  reconfigure(): Promise<void> {
+    this.reconfiguring = this.reconfiguring.then(() => this.applyConfig()).catch((err) =>
+      this.deps.logger.error({ err: String(err) }, 'applying the new configuration failed'));
+    return this.reconfiguring;
+  }
+
+  private async applyConfig(): Promise<void> {
     if (this.state !== 'running') return;
+    await this.registry!.sync(this.deps.getConfig());
     await this.shared!.images.refresh(this.deps.getConfig());
     await this.syncPools();
-    this.crons?.stop();
-    this.startCrons();
+    this.loop?.poke();
   }
 
   private connectionChanged(state: ConnectionState): void {
@@ -215,7 +293,7 @@ export class Launcher {
       this.zkUsable = true;
       log.info({ newSession: wasLost }, 'zookeeper connection restored');
       if (wasLost && this.state === 'running') void this.reregister();
-      for (const pool of this.pools.values()) pool.schedulePass();
+      this.loop?.poke('pools');
     }
   }
 
@@ -230,33 +308,32 @@ export class Launcher {
     }
   }
 
-  /** Stop taking work, hand back in-flight requests, release locks. Idempotent. */
+  /** Stop taking work, hand back in-flight requests, release locks. Idempotent; a start()
+   *  in progress is aborted and waited for first. */
   stop(): Promise<void> {
     this.stopping ??= this.doStop();
     return this.stopping;
   }
 
   private async doStop(): Promise<void> {
-    if (this.state === 'stopped') return;
+    if (this.state === 'new' || this.state === 'stopped') { this.state = 'stopped'; return; }
     this.state = 'stopping';
     this.ready = false;
     const log = this.deps.logger;
     const step = async (name: string, fn: () => Promise<void> | void) => {
       try { await fn(); } catch (err) { log.warn({ step: name, err: String(err) }, 'stop step failed'); }
     };
-    for (const t of this.timers.splice(0)) clearInterval(t);
-    await step('crons', () => this.crons?.stop());
     this.stopController.abort(new Error('launcher stopping'));
+    await step('start', async () => { await this.starting?.catch(() => undefined); });
     await step('min-ready', () => this.minReady?.stop());
+    await step('loop', () => this.loop?.stop());
     await step('pools', async () => { await Promise.all([...this.pools.values()].map((p) => p.stop())); });
     await step('static providers', () => this.staticProviders?.stop());
     await step('delete worker', () => this.deleteWorker?.stop());
     await step('registration', () => this.registration?.unregister());
     this.opts.connection?.off('state', this.onConnectionState);
-    await step('caches', async () => {
-      await this.shared?.nodeCache.close();
-      await this.shared?.requestCache.close();
-    });
+    await step('caches', async () => { for (const cache of this.caches) await cache.close(); });
+    await step('drivers', () => this.registry?.stopAll());
     this.state = 'stopped';
     log.info('launcher stopped');
   }

@@ -6,24 +6,17 @@ import type { LauncherShared } from './launcher-shared.ts';
 import { MIN_READY_PRIORITY, MIN_READY_REQUESTOR } from './launcher-id.ts';
 import { decideMinReady } from './min-ready-decision.ts';
 
-const INTERVAL_MS = 1000;
 const MIN_READY_DECISION_LOCK = 'min-ready-decision';
 
 export class MinReadyWorker {
   private readonly shared: LauncherShared;
   /** Requests this launcher submitted (its session owns them). */
   private readonly own = new Map<string, NodeRequest>();
-  private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = false;
 
   constructor(shared: LauncherShared) {
     this.shared = shared;
-  }
-
-  start(): void {
-    this.timer = setInterval(() => { void this.runOnce(); }, INTERVAL_MS);
-    void this.runOnce();
   }
 
   runOnce(): Promise<void> {
@@ -114,7 +107,6 @@ export class MinReadyWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearInterval(this.timer);
     await this.running;
   }
 }

@@ -5,7 +5,7 @@ import type { PoolConfig } from '../config/model.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { initialNode, type ImageChoice } from './node-spec.ts';
-import { setState } from './node-launcher.ts';
+import { setNodeState } from './node-state.ts';
 
 export interface HeldNode { node: Node; lock: LockHandle }
 
@@ -52,7 +52,7 @@ export async function createBuildingNode(rt: PoolRuntime, request: NodeRequest, 
   const node = await store.createNode(fields);
   const lock = await store.lockNode(node.id, { blocking: false, dirLikelyMissing: true });
   if (!lock) throw new Error(`could not lock the new node ${node.id}`);
-  setState(node, 'building', rt.deps);
+  setNodeState(node, 'building', rt.deps);
   try {
     await store.storeNode(node);
   } catch (err) {
@@ -76,7 +76,7 @@ export async function deleteOldestUnusedNode(rt: PoolRuntime): Promise<string | 
     try {
       const fresh = await rt.deps.store.getNode(candidate.id);
       if (!fresh || fresh.state !== 'ready' || fresh.allocated_to !== null) continue;
-      setState(fresh, 'deleting', rt.deps);
+      setNodeState(fresh, 'deleting', rt.deps);
       await rt.deps.store.storeNode(fresh);
       rt.deps.logger.info({ node: fresh.id, provider: rt.providerName, pool: rt.poolName }, 'deleting oldest unused node to make room');
       return fresh.id;

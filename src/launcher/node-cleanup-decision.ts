@@ -12,8 +12,10 @@ export const EAGER_DELETE_STATES: ReadonlySet<NodeState> = new Set<NodeState>(
 export type NodeCleanupAction = 'none' | 'deallocate' | 'delete';
 
 export function decideNodeCleanup(node: Pick<Node, 'state' | 'allocated_to' | 'provider'>,
-                                  facts: { providerConfigured: boolean; requestExists: boolean }): NodeCleanupAction {
+                                  facts: { providerConfigured: boolean; requestExists: boolean; resumableHere?: boolean }): NodeCleanupAction {
   if (!node.provider || !facts.providerConfigured) return 'none';
+  // A launch this launcher resumes (see resume-decision.ts) is not abandoned.
+  if (facts.resumableHere) return 'none';
   if (node.state === 'ready' && node.allocated_to && !facts.requestExists) return 'deallocate';
   if (DELETABLE_STATES.has(node.state)) return 'delete';
   return 'none';

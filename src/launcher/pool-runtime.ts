@@ -4,13 +4,11 @@ import type { PoolConfig, ProviderConfig } from '../config/model.ts';
 import type { RecordCache } from '../store/types.ts';
 import type { Node } from '../model/types.ts';
 import type { LauncherDeps } from './deps.ts';
-import type { LoadedWorkers } from './worker-loader.ts';
 import type { ProviderContext } from './provider-context.ts';
 import type { WakeSignal } from './wake-signal.ts';
 
 export interface PoolRuntime {
   deps: LauncherDeps;
-  workers: LoadedWorkers;
   providerCtx: ProviderContext;
   launcherId: string;
   providerName: string;

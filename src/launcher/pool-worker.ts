@@ -1,5 +1,6 @@
-// One provider-pool (§2.2): registers its pool component, and on every request-cache change
-// (plus a 1 s safety tick) walks the requested requests in priority order, deciding for each
+// One provider-pool (§2.2): registers its pool component, and in each of the launcher loop's
+// pools passes (due on every request-cache change, and at least every second) adopts requests
+// an earlier launcher on this host left, then walks the requested requests in priority order, deciding for each
 // whether to accept, decline or leave it. Accepted requests run as concurrent RequestHandlers.
 import type { NodeRequest, PoolComponent } from '../model/types.ts';
 import type { ComponentRegistration } from '../store/types.ts';
@@ -12,8 +13,9 @@ import { decideRequestAction, type PoolView } from './decide-request.ts';
 import { explainDecline, type LabelAvailability } from './decline-reasons.ts';
 import { RequestHandler } from './request-handler.ts';
 import { addResources, nodeResources, type Resources } from './quota.ts';
+import { orphanedRequests, type PoolIdentity } from './resume-decision.ts';
+import type { HeldNode } from './node-allocation.ts';
 
-const SAFETY_TICK_MS = 1000;
 /** Upper bound on waiting for one handler's admission (a stuck ZooKeeper call must not stall the pool). */
 const ADMISSION_WAIT_MS = 10_000;
 
@@ -26,10 +28,9 @@ export class PoolWorker {
   private readonly handlerRuns = new Set<Promise<void>>();
   private readonly pausedHandlers = new Set<string>();
   private registration: ComponentRegistration<PoolComponent> | null = null;
-  private passRunning = false;
-  private passQueued = false;
   private stopped = false;
-  private tick: NodeJS.Timeout | null = null;
+  /** Completed passes (tests wait on this rather than on the wall clock). */
+  passes = 0;
   private readonly runtime: PoolRuntime;
   private readonly onRequestChange = (id: string, record: NodeRequest | undefined) => {
     if (!record) this.shared.explanations.forget(id);
@@ -43,7 +44,7 @@ export class PoolWorker {
     this.launcherId = makeLauncherId(shared.deps.hostname, providerName, poolName);
     const self = this;
     this.runtime = {
-      deps: shared.deps, workers: shared.workers, providerCtx: shared.providerContexts.get(providerName)!,
+      deps: shared.deps, providerCtx: shared.providerContexts.get(providerName)!,
       launcherId: this.launcherId, providerName, poolName,
       config: () => self.config(),
       nodeCache: shared.nodeCache, requestCache: shared.requestCache,
@@ -80,7 +81,6 @@ export class PoolWorker {
     this.registration = await this.shared.deps.store.registerComponent(this.component(), this.shared.stopSignal);
     await this.shared.directory.refresh();
     this.shared.requestCache.on('changed', this.onRequestChange);
-    this.tick = setInterval(() => this.schedulePass(), SAFETY_TICK_MS);
     this.schedulePass();
   }
 
@@ -107,17 +107,19 @@ export class PoolWorker {
     await ctx.cloudLimits(cfg.pool);
   }
 
+  /** Asks the launcher loop for a pools pass now (a request changed, a handler finished). */
   schedulePass(): void {
-    if (this.stopped) return;
-    if (this.passRunning) { this.passQueued = true; return; }
-    this.passRunning = true;
-    setImmediate(() => {
-      this.pass().catch((err) => this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed'))
-        .finally(() => {
-          this.passRunning = false;
-          if (this.passQueued) { this.passQueued = false; this.schedulePass(); }
-        });
-    });
+    if (!this.stopped) this.shared.wakePools();
+  }
+
+  /** This pool's part of the loop's pools pass; a failure is logged, never thrown. */
+  async runPass(signal: AbortSignal): Promise<void> {
+    try {
+      await this.pass(signal);
+    } catch (err) {
+      if (!signal.aborted) this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'pool pass failed');
+    }
+    this.passes++;
   }
 
   private handlerPaused(requestId: string, paused: boolean): void {
@@ -158,23 +160,67 @@ export class PoolWorker {
       paused: this.pausedHandlers.size > 0, activeLaunches: ctx.activeLaunches, maxConcurrency: cfg.provider.maxConcurrency,
       tenantLimits: config.tenantResourceLimits, tenantUsage, active: new Set(this.handlers.keys()),
       pool: cfg.pool, labelAvailability, labelResources, cloudLimits: ctx.cachedCloudLimits(cfg.pool),
+      labelQuota: ctx.driver.labelQuota?.(cfg.pool, this.shared.nodeCache.values().filter((n) => n.provider === this.providerName)),
     };
   }
 
-  private async pass(): Promise<void> {
+  identity(): PoolIdentity {
+    return { hostname: this.shared.deps.hostname, provider: this.providerName, pool: this.poolName, launcherId: this.launcherId };
+  }
+
+  private async pass(signal: AbortSignal): Promise<void> {
     if (this.stopped || !this.shared.zkUsable()) return;
+    await this.adoptOrphanedRequests();
     const requested = this.shared.requestCache.values().filter((r) => r.state === 'requested' && !r.declined_by.includes(this.launcherId));
     if (requested.length === 0) return;
     const base = this.view();
     if (!base) return;
+    const labelQuota = base.labelQuota ? new Map(base.labelQuota) : undefined;
     for (const request of sortRequests(requested, base.supportedLabels)) {
       if (this.stopped || !this.shared.zkUsable()) return;
       const view: PoolView = { ...base, paused: this.pausedHandlers.size > 0, activeLaunches: this.runtime.providerCtx.activeLaunches,
-        active: new Set(this.handlers.keys()) };
+        active: new Set(this.handlers.keys()), labelQuota };
       const action = decideRequestAction(request, view);
       if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
       if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
-      if (action.kind === 'accept') await this.accept(request, view);
+      if (action.kind === 'accept' && await this.accept(request, view, signal) && labelQuota) {
+        // Upstream decrements the label quota by the accepted request's nodes within the pass.
+        for (const label of request.node_types) if (labelQuota.has(label)) labelQuota.set(label, labelQuota.get(label)! - 1);
+      }
+    }
+  }
+
+  /**
+   * Requests an earlier pool worker of this host was serving when it died (kill -9, restart):
+   * once its session is gone their lock is free, and each is taken over with the nodes it had,
+   * whose launches resume from the server id their znodes record.
+   */
+  private async adoptOrphanedRequests(): Promise<void> {
+    const { store, logger } = this.shared.deps;
+    const orphans = orphanedRequests(this.shared.nodeCache.values(), this.shared.requestCache, this.identity());
+    for (const [requestId, nodes] of orphans) {
+      if (this.stopped || this.handlers.has(requestId)) continue;
+      const lock = await store.lockRequest(requestId, { blocking: false });
+      if (!lock) continue; // the dead session has not expired yet: next pass
+      const adopted: HeldNode[] = [];
+      try {
+        const fresh = await store.getRequest(requestId);
+        if (!fresh || fresh.state !== 'pending') { await lock.release().catch(() => {}); continue; }
+        for (const candidate of nodes) {
+          const nodeLock = await store.lockNode(candidate.id, { blocking: false });
+          if (!nodeLock) continue;
+          const node = await store.getNode(candidate.id);
+          if (node && node.allocated_to === requestId && (node.state === 'building' || node.state === 'ready')) adopted.push({ node, lock: nodeLock });
+          else await nodeLock.release().catch(() => {});
+        }
+        logger.info({ request: requestId, pool: this.launcherId, nodes: adopted.map((h) => [h.node.id, h.node.state, h.node.external_id]) },
+          'adopting the request of a previous launcher on this host');
+        this.startHandler(new RequestHandler(this.runtime, fresh, lock, adopted));
+      } catch (err) {
+        logger.warn({ request: requestId, err: String(err) }, 'cannot adopt an orphaned request; trying again next pass');
+        for (const held of adopted) await held.lock.release().catch(() => {});
+        await lock.release().catch(() => {});
+      }
     }
   }
 
@@ -200,10 +246,11 @@ export class PoolWorker {
     }
   }
 
-  private async accept(request: NodeRequest, view: PoolView): Promise<void> {
+  /** True when a handler took the request. */
+  private async accept(request: NodeRequest, view: PoolView, signal: AbortSignal): Promise<boolean> {
     const { store } = this.shared.deps;
     const lock = await store.lockRequest(request.id, { blocking: false });
-    if (!lock) return;
+    if (!lock) return false;
     let fresh: NodeRequest | null = null;
     try {
       fresh = await store.getRequest(request.id);
@@ -213,19 +260,32 @@ export class PoolWorker {
     // Re-check under the lock: another launcher may have handled it since the cache saw it.
     if (!fresh || decideRequestAction(fresh, view).kind !== 'accept' || this.stopped) {
       await lock.release().catch(() => {});
-      return;
+      return false;
     }
-    const handler = new RequestHandler(this.runtime, fresh, lock);
-    this.handlers.set(fresh.id, handler);
+    const handler = this.startHandler(new RequestHandler(this.runtime, fresh, lock));
+    // One admission at a time: the next request is looked at only after this one reserved its
+    // quota (or paused the pool), as upstream's single-threaded pool loop does.
+    const bound = new AbortController();
+    const onStop = () => bound.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    try {
+      await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS, bound.signal).catch(() => {})]);
+    } finally {
+      bound.abort();
+      signal.removeEventListener('abort', onStop);
+    }
+    return true;
+  }
+
+  private startHandler(handler: RequestHandler): RequestHandler {
+    this.handlers.set(handler.id, handler);
     const run = handler.run().finally(() => {
       this.handlers.delete(handler.id);
       this.handlerRuns.delete(run);
       this.schedulePass();
     });
     this.handlerRuns.add(run);
-    // One admission at a time: the next request is looked at only after this one reserved its
-    // quota (or paused the pool), as upstream's single-threaded pool loop does.
-    await Promise.race([handler.admitted, this.shared.deps.clock.sleep(ADMISSION_WAIT_MS).catch(() => {})]);
+    return handler;
   }
 
   get activeRequests(): number {
@@ -235,7 +295,6 @@ export class PoolWorker {
   /** Stop taking work; in-flight handlers see the launcher's stop signal and hand back. */
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tick) clearInterval(this.tick);
     this.shared.requestCache.off('changed', this.onRequestChange);
     await Promise.allSettled([...this.handlerRuns]);
     await this.registration?.unregister().catch(() => {});

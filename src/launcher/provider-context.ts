@@ -1,7 +1,8 @@
 // Per-provider state the pools of one provider share inside this launcher: launches in
 // flight (max-concurrency), quota inputs with upstream's cache ages, per-label resources,
 // and reservations for nodes being created but not yet visible in the node cache.
-import type { CloudProvider, QuotaLimits } from '../cloud/provider.ts';
+import type { QuotaLimits } from '../cloud/provider.ts';
+import type { NodeDriver } from './driver/driver.ts';
 import type { PoolLabelConfig, PoolConfig } from '../config/model.ts';
 import type { Node, RecordCacheLike } from './cache-types.ts';
 import type { Clock } from '../util/clock.ts';
@@ -17,25 +18,40 @@ export interface Reservation { pool: string; resources: Resources; nodeId: strin
 
 export class ProviderContext {
   readonly name: string;
-  readonly provider: CloudProvider;
-  /** First poll interval for this provider's state machines (ms). */
-  pollMs = 100;
+  private current: NodeDriver;
   activeLaunches = 0;
   private limits: { value: QuotaLimits | null; at: number } | null = null;
   private unmanaged: { value: Resources; at: number } | null = null;
-  private readonly labelResourceCache = new WeakMap<PoolLabelConfig, Resources | Error>();
+  private labelResourceCache = new WeakMap<PoolLabelConfig, Resources | Error>();
   private readonly reservations = new Set<Reservation>();
 
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly nodes: RecordCacheLike<Node>;
 
-  constructor(name: string, provider: CloudProvider, clock: Clock, logger: Logger, nodes: RecordCacheLike<Node>) {
+  constructor(name: string, driver: NodeDriver, clock: Clock, logger: Logger, nodes: RecordCacheLike<Node>) {
     this.name = name;
-    this.provider = provider;
+    this.current = driver;
     this.clock = clock;
     this.logger = logger;
     this.nodes = nodes;
+  }
+
+  get driver(): NodeDriver {
+    return this.current;
+  }
+
+  /** First poll interval for this provider's state machines (ms). */
+  get pollMs(): number {
+    return this.current.pollMs;
+  }
+
+  /** The provider's driver was rebuilt (credentials rotated): forget what the old one said. */
+  replaceDriver(driver: NodeDriver): void {
+    this.current = driver;
+    this.invalidateQuota();
+    this.labelResourceCache = new WeakMap();
+    this.azs = null;
   }
 
   /** Resources a label needs; an Error when the provider cannot size it (bad flavor). */
@@ -44,7 +60,7 @@ export class ProviderContext {
     if (cached) return cached;
     let value: Resources | Error;
     try {
-      const q = await this.provider.quotaForLabel(label);
+      const q = await this.driver.labelResources(label);
       value = { ...q };
     } catch (err) {
       this.logger.warn({ provider: this.name, label: label.name, err: String(err) }, 'cannot size label');
@@ -67,7 +83,7 @@ export class ProviderContext {
     const now = this.clock.now();
     if (this.azs && now - this.azs.at < QUOTA_LIMITS_MAX_AGE_MS) return this.azs.value;
     try {
-      this.azs = { value: await this.provider.listAvailabilityZones(), at: now };
+      this.azs = { value: await this.driver.availabilityZones(), at: now };
     } catch (err) {
       this.logger.warn({ provider: this.name, err: String(err) }, 'cannot list availability zones');
       this.azs = { value: [], at: now };
@@ -86,7 +102,7 @@ export class ProviderContext {
     const now = this.clock.now();
     if (this.limits && now - this.limits.at < QUOTA_LIMITS_MAX_AGE_MS) return this.limits.value;
     try {
-      this.limits = { value: await this.provider.quotaLimits(), at: now };
+      this.limits = { value: await this.driver.quotaLimits(), at: now };
     } catch (err) {
       this.logger.warn({ provider: this.name, err: String(err) }, 'cannot read quota limits; assuming unlimited');
       this.limits = { value: null, at: now - QUOTA_LIMITS_MAX_AGE_MS + 10_000 };
@@ -111,7 +127,7 @@ export class ProviderContext {
   private async fetchUnmanaged(): Promise<void> {
     const now = this.clock.now();
     try {
-      const servers = await this.provider.listServers();
+      const servers = await this.driver.listInstances();
       const ids = new Set(this.nodes.values().map((n) => n.id));
       this.unmanaged = { value: unmanagedUsage(servers, this.name, ids), at: now };
     } catch (err) {

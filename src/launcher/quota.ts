@@ -51,7 +51,7 @@ export function nodeResources(node: Pick<Node, 'resources'>): Resources {
 
 /** Servers that use the project's quota but are not nodes this provider knows in ZooKeeper:
  *  other users' servers and our own leaked ones. */
-export function unmanagedUsage(servers: readonly ServerInfo[], providerName: string, zkNodeIds: ReadonlySet<string>): Resources {
+export function unmanagedUsage(servers: readonly Pick<ServerInfo, 'metadata' | 'cores' | 'ram'>[], providerName: string, zkNodeIds: ReadonlySet<string>): Resources {
   let cores = 0, ram = 0, instances = 0;
   for (const server of servers) {
     const ours = server.metadata?.nodepool_provider_name === providerName;

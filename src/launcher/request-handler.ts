@@ -3,10 +3,12 @@
 // decline it, or — when the requestor deleted it meanwhile — give the nodes back.
 import type { NodeRequest } from '../model/types.ts';
 import type { LockHandle } from '../zk/types.ts';
-import { BadVersionError, ConnectionLossError, NoNodeError } from '../zk/errors.ts';
+import { ConnectionLossError, NoNodeError } from '../zk/errors.ts';
+import { storeLockedRequest } from './node-state.ts';
+import { storeDeclined, storeHandedBack } from './request-outcome.ts';
 import type { PoolRuntime } from './pool-runtime.ts';
 import { launchNode, type LaunchOutcome } from './node-launcher.ts';
-import { chooseImage } from './node-spec.ts';
+import { chooseImage, type ImageChoice } from './node-spec.ts';
 import { MIN_READY_REQUESTOR } from './launcher-id.ts';
 import { tryReuseNode, createBuildingNode, deleteOldestUnusedNode, releaseNode, type HeldNode } from './node-allocation.ts';
 import type { Reservation } from './provider-context.ts';
@@ -23,11 +25,11 @@ interface Slot {
 
 /** How often a paused handler re-checks quota when no node event woke it. */
 const PAUSE_RECHECK_MS = 1000;
-/** How long a write waits out a ZooKeeper suspension (the session outlives shorter ones), and its retry pace. */
-const SUSPENSION_WAIT_MS = 60_000;
-const SUSPENSION_RETRY_MS = 250;
 
 class Declined extends Error {}
+/** Not now, and not a decline: the request goes back to `requested` for a later pass (a driver
+ *  that does not pause at quota, e.g. static hosts all in use). */
+class HandBack extends Error {}
 
 export class RequestHandler {
   readonly id: string;
@@ -43,12 +45,28 @@ export class RequestHandler {
    *  The pool worker admits requests one at a time so their quota checks never interleave. */
   readonly admitted: Promise<void> = new Promise((resolve) => { this.admit = resolve; });
 
-  constructor(rt: PoolRuntime, request: NodeRequest, lock: LockHandle) {
+  /** Adopted BUILDING nodes whose launch resumes once the request is stored pending. */
+  private readonly toResume: Slot[] = [];
+  /** Adopted nodes no slot wants (released at the end, unallocated). */
+  private readonly unwanted: HeldNode[] = [];
+
+  constructor(rt: PoolRuntime, request: NodeRequest, lock: LockHandle, adopted: HeldNode[] = []) {
     this.rt = rt;
     this.request = request;
     this.id = request.id;
     this.lock = lock;
     this.slots = request.node_types.map(() => null);
+    // Nodes an earlier launcher on this host made for this request (taken over after its death),
+    // locked by us: each fills the first free slot of its label at once, so every exit path
+    // below releases them with the other slots.
+    for (const held of adopted) {
+      const index = request.node_types.findIndex((type, i) => this.slots[i] === null && type === held.node.type[0]);
+      if (index < 0) { this.unwanted.push(held); continue; }
+      const slot: Slot = { held, launch: null, reservation: null };
+      this.slots[index] = slot;
+      this.chosenAz ??= held.node.az;
+      if (held.node.state === 'building') this.toResume.push(slot);
+    }
   }
 
   private get log() {
@@ -61,6 +79,9 @@ export class RequestHandler {
     } catch (err) {
       if (err instanceof Declined) {
         await this.decline(err.message);
+      } else if (err instanceof HandBack) {
+        this.log.info({ reason: err.message }, 'handing the request back for a later pass');
+        await this.handBack();
       } else {
         // A ZooKeeper suspension is an expected fault (warned about once by the launcher); the
         // request goes back to `requested` when the connection returns and is served again.
@@ -69,6 +90,7 @@ export class RequestHandler {
         await this.handBack();
       }
     } finally {
+      await this.releaseUnwanted();
       this.admit();
       this.setPaused(false);
       for (const slot of this.slots) if (slot) this.releaseReservation(slot);
@@ -81,6 +103,8 @@ export class RequestHandler {
     this.request.state = 'pending';
     this.request.state_time = clock.now() / 1000;
     await store.storeRequest(this.request);
+    await this.releaseUnwanted();
+    this.resumeAdopted();
     for (;;) {
       await this.fillSlots();
       this.setPaused(false);
@@ -114,10 +138,19 @@ export class RequestHandler {
       this.rt.stopSignal.throwIfAborted();
       const cfg = this.rt.config();
       if (!cfg) throw new Declined('provider removed from config');
-      if (this.request.reuse) await this.reuseNodes();
+      const ctx = this.rt.providerCtx;
+      // A driver that does not launch serves requests from its registered READY nodes only.
+      if (this.request.reuse || !ctx.driver.launchesNodes) await this.reuseNodes();
       const missing = types.map((_, i) => i).filter((i) => this.slots[i] === null);
       if (missing.length === 0) { this.admit(); return; }
-      const ctx = this.rt.providerCtx;
+      if (!ctx.driver.launchesNodes) {
+        if (!ctx.driver.pauseAtQuota) throw new HandBack('no free node of the requested labels');
+        await this.rt.explain(this.id, 'deferred: no free node (pool paused until one is returned)');
+        this.setPaused(true);
+        this.admit();
+        await this.rt.quotaWake.wait(this.rt.deps.clock, PAUSE_RECHECK_MS, this.rt.stopSignal);
+        continue;
+      }
       const needs: { index: number; label: PoolLabelConfig; resources: Record<string, number> }[] = [];
       for (const i of missing) {
         const label = cfg.pool.labels.find((l) => l.name === types[i]);
@@ -139,6 +172,7 @@ export class RequestHandler {
       if (this.request.requestor === MIN_READY_REQUESTOR) {
         throw new Declined(`at quota (${blocker}); min-ready requests do not wait for capacity`);
       }
+      if (!ctx.driver.pauseAtQuota) throw new HandBack(`at quota (${blocker})`);
       // Explained before the pool component says paused, so whoever sees the pause can ask why.
       await this.rt.explain(this.id, blocker === 'max-servers'
         ? 'deferred: max-servers reached (pool paused until nodes are freed)'
@@ -150,6 +184,23 @@ export class RequestHandler {
         await deleteOldestUnusedNode(this.rt).catch((err) => this.log.warn({ err: String(err) }, 'cannot delete an unused node'));
       }
       await this.rt.quotaWake.wait(this.rt.deps.clock, PAUSE_RECHECK_MS, this.rt.stopSignal);
+    }
+  }
+
+  private async releaseUnwanted(): Promise<void> {
+    for (const held of this.unwanted.splice(0)) await releaseNode(this.rt, held, true);
+  }
+
+  /** Adopted BUILDING nodes continue their launch from the server their znode records. */
+  private resumeAdopted(): void {
+    const cfg = this.rt.config();
+    const ctx = this.rt.providerCtx;
+    for (const slot of this.toResume.splice(0)) {
+      const label = cfg?.pool.labels.find((l) => l.name === slot.held!.node.type[0]);
+      ctx.activeLaunches++;
+      const launch = label ? this.launchHeld(slot.held!, label, true) : Promise.reject(new Declined(`node type(s) [${slot.held!.node.type[0]}] not available`));
+      slot.launch = launch.finally(() => { ctx.activeLaunches--; });
+      slot.launch.catch(() => {});
     }
   }
 
@@ -185,20 +236,34 @@ export class RequestHandler {
   private async createAndLaunch(slot: Slot, labelCfg: PoolLabelConfig, reservation: Reservation): Promise<LaunchOutcome> {
     const cfg = this.rt.config();
     if (!cfg) throw new Error('provider removed from config');
+    const image = await this.imageFor(labelCfg);
+    const held = await createBuildingNode(this.rt, this.request, cfg.pool, labelCfg.name, image, reservation.resources, this.chosenAz);
+    slot.held = held;
+    reservation.nodeId = held.node.id;
+    return this.launchHeld(held, labelCfg, false, image);
+  }
+
+  private async imageFor(labelCfg: PoolLabelConfig): Promise<ImageChoice> {
+    const cfg = this.rt.config();
+    if (!cfg) throw new Error('provider removed from config');
     const upload = labelCfg.diskimage ? await this.rt.deps.store.latestReadyUpload(labelCfg.diskimage, cfg.provider.name) : null;
     const image = chooseImage(cfg.provider, labelCfg, upload && {
       path: this.rt.deps.store.uploadPath(upload), externalId: upload.external_id, externalName: upload.external_name,
       username: upload.username, pythonPath: upload.python_path, shellType: upload.shell_type,
     });
     if (!image) throw new Declined('images are not available');
-    const az = this.chosenAz;
-    const held = await createBuildingNode(this.rt, this.request, cfg.pool, labelCfg.name, image, reservation.resources, az);
-    slot.held = held;
-    reservation.nodeId = held.node.id;
+    return image;
+  }
+
+  /** Launches (or, resumed, continues launching) a locked BUILDING node of this request. */
+  private async launchHeld(held: HeldNode, labelCfg: PoolLabelConfig, resumed: boolean, image?: ImageChoice): Promise<LaunchOutcome> {
+    const cfg = this.rt.config();
+    if (!cfg) throw new Error('provider removed from config');
+    const chosen = image ?? await this.imageFor(labelCfg);
     const signal = AbortSignal.any([this.rt.stopSignal, held.lock.lostSignal]);
-    return launchNode(this.rt.deps, this.rt.providerCtx, this.rt.workers, {
-      node: held.node, lock: held.lock, provider: cfg.provider, pool: cfg.pool, label: labelCfg, image,
-      request: this.request, az, signal,
+    return launchNode(this.rt.deps, this.rt.providerCtx, {
+      node: held.node, lock: held.lock, provider: cfg.provider, pool: cfg.pool, label: labelCfg, image: chosen,
+      request: this.request, az: resumed ? held.node.az : this.chosenAz, signal, resumed,
     });
   }
 
@@ -213,34 +278,6 @@ export class RequestHandler {
     this.rt.handlerPaused(this.id, paused);
   }
 
-  /**
-   * Stores this.request, riding out a ZooKeeper suspension while our request lock (and so the
-   * session) lives. A write whose reply was lost may have landed: the retry then meets
-   * BadVersion, and the record already saying what we wrote counts as success.
-   */
-  private async storeThroughSuspension(): Promise<void> {
-    const { store, clock } = this.rt.deps;
-    const deadline = clock.now() + SUSPENSION_WAIT_MS;
-    let retried = false;
-    for (;;) {
-      try {
-        await store.storeRequest(this.request);
-        return;
-      } catch (err) {
-        if (err instanceof BadVersionError && retried) {
-          const fresh = await store.getRequest(this.id);
-          if (fresh && fresh.state === this.request.state && fresh.nodes.join() === this.request.nodes.join()) {
-            this.request.version = fresh.version;
-            return;
-          }
-        }
-        if (!(err instanceof ConnectionLossError) || !this.lock.isHeld() || clock.now() >= deadline) throw err;
-        retried = true;
-        await clock.sleep(SUSPENSION_RETRY_MS, this.rt.stopSignal);
-      }
-    }
-  }
-
   private async fulfil(): Promise<void> {
     const { store, clock } = this.rt.deps;
     const held = this.slots.map((s) => s!.held!);
@@ -250,7 +287,7 @@ export class RequestHandler {
     try {
       // Stored while the nodes are still locked: if the requestor deleted the request meanwhile
       // (cancel, §3.3 item 7) the nodes are given back unallocated before anyone else sees them.
-      await this.storeThroughSuspension();
+      await storeLockedRequest(this.rt.deps, this.request, this.lock, this.rt.stopSignal);
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;
       this.log.info('request was deleted before it was fulfilled; nodes returned unallocated');
@@ -264,7 +301,18 @@ export class RequestHandler {
 
   /** Nodes could not be provided: add our id to declined_by; failed once every pool declined. */
   private async decline(reason: string): Promise<void> {
-    const { store, clock } = this.rt.deps;
+    await this.releaseSlots();
+    await storeDeclined(this.rt, this.id, reason);
+  }
+
+  /** Stop or an unexpected error: return the request to `requested` for any pool to take. */
+  private async handBack(): Promise<void> {
+    await this.releaseSlots();
+    await storeHandedBack(this.rt, this.id, this.lock);
+  }
+
+  /** Waits for launches to end, then gives every node back unallocated. */
+  private async releaseSlots(): Promise<void> {
     await Promise.all(this.slots.map(async (slot, i) => {
       if (!slot) return;
       await slot.launch?.catch(() => {});
@@ -272,42 +320,5 @@ export class RequestHandler {
       if (slot.held) await releaseNode(this.rt, slot.held, true);
       this.slots[i] = null;
     }));
-    try {
-      const fresh = await store.getRequest(this.id);
-      if (!fresh) return;
-      if (!fresh.declined_by.includes(this.rt.launcherId)) fresh.declined_by.push(this.rt.launcherId);
-      const registered = this.rt.registeredPools().map((p) => p.id);
-      const allDeclined = registered.every((id) => fresh.declined_by.includes(id));
-      fresh.state = allDeclined ? 'failed' : 'requested';
-      fresh.state_time = clock.now() / 1000;
-      fresh.nodes = [];
-      // Explained before the final state is stored, so a requestor that sees `failed` can ask why.
-      await this.rt.explain(this.id, reason.startsWith('launch failed') ? 'declined: provider failing (launch failed after retries)' : `declined: ${reason}`);
-      await store.storeRequest(fresh);
-      this.log.info({ reason, state: fresh.state }, 'request declined');
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not store the declined request');
-    }
-  }
-
-  /** Stop or an unexpected error: return the request to `requested` for any pool to take. */
-  private async handBack(): Promise<void> {
-    await Promise.all(this.slots.map(async (slot) => {
-      if (!slot) return;
-      await slot.launch?.catch(() => {});
-      this.releaseReservation(slot);
-      if (slot.held) await releaseNode(this.rt, slot.held, true);
-    }));
-    try {
-      if (!this.lock.isHeld()) return;
-      const fresh = await this.rt.deps.store.getRequest(this.id);
-      if (!fresh || fresh.state !== 'pending') return;
-      fresh.state = 'requested';
-      fresh.nodes = [];
-      fresh.state_time = this.rt.deps.clock.now() / 1000;
-      await this.rt.deps.store.storeRequest(fresh);
-    } catch (err) {
-      this.log.warn({ err: String(err) }, 'could not hand the request back');
-    }
   }
 }

@@ -1,34 +1,34 @@
-// Drives the provider's create/delete state machines: advance, and when a step made no
-// progress, wait a poll delay. Deadlines turn into CloudTimeoutError.
-import type { CloudProvider, CreateStateMachine, ServerInfo } from '../cloud/provider.ts';
+// Drives a driver's launch/delete state machines: advance, and when a step made no progress,
+// wait a poll delay on the injected clock. Deadlines turn into CloudTimeoutError.
 import { CloudTimeoutError } from '../cloud/errors.ts';
 import type { Clock } from '../util/clock.ts';
+import type { DeleteStateMachine, InstanceInfo, LaunchStateMachine, NodeDriver } from './driver/driver.ts';
 import { pollDelay } from './wake-signal.ts';
 
 export interface DriveOptions {
   clock: Clock;
   deadlineMs: number;
   signal?: AbortSignal;
-  /** Called once when the server id becomes known (to record it before waiting for boot). */
+  /** Called once when the instance id becomes known, before the next step (to record it). */
   onExternalId?: (externalId: string) => Promise<void>;
   timeoutMessage?: string;
   /** First poll interval (ms); see pollDelay. */
   pollMs?: number;
 }
 
-export async function driveCreate(sm: CreateStateMachine, options: DriveOptions): Promise<ServerInfo> {
+export async function runLaunch(sm: LaunchStateMachine, options: DriveOptions): Promise<InstanceInfo> {
   const { clock, deadlineMs, signal } = options;
   let polls = 0;
   let reportedId = false;
   for (;;) {
     signal?.throwIfAborted();
     const before = sm.state;
-    const server = await sm.advance();
+    const instance = await sm.advance();
     if (!reportedId && sm.externalId && options.onExternalId) {
       reportedId = true;
       await options.onExternalId(sm.externalId);
     }
-    if (server) return server;
+    if (instance) return instance;
     if (clock.now() >= deadlineMs) {
       throw new CloudTimeoutError(options.timeoutMessage ?? `timed out in state "${sm.state}"`);
     }
@@ -37,31 +37,30 @@ export async function driveCreate(sm: CreateStateMachine, options: DriveOptions)
   }
 }
 
-/** Deletes a server and waits until it is gone. */
-export async function deleteServerAndWait(provider: CloudProvider, externalId: string, options: DriveOptions): Promise<void> {
+/** Runs a delete state machine until the instance is gone. */
+export async function runDelete(sm: DeleteStateMachine, options: DriveOptions): Promise<void> {
   const { clock, deadlineMs, signal } = options;
-  const sm = provider.deleteServer(externalId);
   let polls = 0;
   while (!sm.complete) {
     signal?.throwIfAborted();
     const before = sm.state;
     await sm.advance();
     if (sm.complete) break;
-    if (clock.now() >= deadlineMs) throw new CloudTimeoutError(options.timeoutMessage ?? `delete of ${externalId} timed out in "${sm.state}"`);
+    if (clock.now() >= deadlineMs) throw new CloudTimeoutError(options.timeoutMessage ?? `delete timed out in "${sm.state}"`);
     if (sm.state === before) await clock.sleep(pollDelay(polls++, options.pollMs), signal);
   }
 }
 
-/** Waits for an adopted server (found by name after a crash) to leave BUILD. */
-export async function waitForActive(provider: CloudProvider, externalId: string, options: DriveOptions): Promise<ServerInfo> {
+/** Waits for an adopted instance (a launch resumed after a crash) to become ready. */
+export async function waitForReady(driver: NodeDriver, externalId: string, options: DriveOptions): Promise<InstanceInfo> {
   const { clock, deadlineMs, signal } = options;
   let polls = 0;
   for (;;) {
     signal?.throwIfAborted();
-    const server = await provider.getServer(externalId);
-    if (server && server.status === 'ACTIVE') return server;
-    if (!server || server.status === 'ERROR' || server.status === 'DELETED') {
-      throw new Error(`adopted server ${externalId} is ${server?.status ?? 'gone'}${server?.fault ? `: ${server.fault}` : ''}`);
+    const instance = await driver.getInstance(externalId);
+    if (instance && instance.status === 'ready') return instance;
+    if (!instance || instance.status !== 'building') {
+      throw new Error(`adopted server ${externalId} is ${instance?.rawStatus ?? 'gone'}${instance?.fault ? `: ${instance.fault}` : ''}`);
     }
     if (clock.now() >= deadlineMs) throw new CloudTimeoutError(options.timeoutMessage ?? `server ${externalId} did not become ACTIVE`);
     await clock.sleep(pollDelay(polls++, options.pollMs), signal);

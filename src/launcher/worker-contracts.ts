@@ -1,6 +1,4 @@
-// Signatures shared between the launcher core (which calls) and the workers written by the
-// second launcher engineer (which implement). Types only, so both sides compile independently.
-//
+// Signatures of the launcher's workers, which the core imports statically:
 //   src/launcher/cleanup/cleanup-worker.ts        export class CleanupWorker implements PeriodicWorker
 //   src/launcher/check/ready-node-checker.ts      export class ReadyNodeChecker implements PeriodicWorker
 //   src/launcher/ready-script/run-ready-script.ts export const runReadyScript: RunReadyScript
@@ -38,11 +36,3 @@ export type RunReadyScript = (params: ReadyScriptParams) => Promise<void>;
 /** Returns the node's SSH host keys ("ssh-ed25519 AAAA...") once the port answers;
  *  throws when it does not within timeoutMs or the signal aborts. */
 export type ScanHostKeys = (host: string, port: number, timeoutMs: number, signal: AbortSignal) => Promise<string[]>;
-
-/** Where the launcher core imports each implementation from (dynamic import, tolerated missing). */
-export const WORKER_MODULES = {
-  cleanup: './cleanup/cleanup-worker.ts',
-  check: './check/ready-node-checker.ts',
-  readyScript: './ready-script/run-ready-script.ts',
-  scanHostKeys: './nodescan-ssh/scan-host-keys.ts',
-} as const;

@@ -23,6 +23,14 @@ describe('decideRequestAction', () => {
     expect(decideRequestAction(request('200-0000000001'), view())).toEqual({ kind: 'accept' });
   });
 
+  it('defers while the driver\'s label quota (free registered nodes) cannot cover the request', () => {
+    const two = request('200-1', { node_types: ['small', 'small'] });
+    expect(decideRequestAction(two, view({ labelQuota: new Map([['small', 1]]) }))).toMatchObject({ kind: 'defer', reason: 'label quota' });
+    expect(decideRequestAction(two, view({ labelQuota: new Map([['small', 2]]) })).kind).toBe('accept');
+    // Labels the driver does not limit are not held back.
+    expect(decideRequestAction(two, view({ labelQuota: new Map([['large', 0]]) })).kind).toBe('accept');
+  });
+
   it('ignores requests that are not requested, declined by us, or already ours', () => {
     expect(decideRequestAction(request('200-1', { state: 'pending' }), view()).kind).toBe('ignore');
     expect(decideRequestAction(request('200-1', { declined_by: [ME] }), view()).kind).toBe('ignore');

@@ -13,6 +13,7 @@ import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 describe('a discarded server is never adopted', () => {
   let env: LauncherEnv;
@@ -45,8 +46,8 @@ describe('a discarded server is never adopted', () => {
     };
     launcher = new Launcher({
       deps: { store: new ZkStore(env.client, { logger: silentLogger(), clock: systemClock }), getConfig: () => env.config,
-        providers: new Map([['sim', provider]]), clock: systemClock, logger: silentLogger(), hostname: 'discard-host' },
-      connection: env.client, refreshIntervalMs: 200, cloudPollMs: 10,
+        drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => env.config, clock: systemClock, pollMs: 10 }), clock: systemClock, logger: silentLogger(), hostname: 'discard-host' },
+      connection: env.client, refreshIntervalMs: 200,
     });
     await launcher.start();
   });

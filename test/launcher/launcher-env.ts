@@ -19,6 +19,7 @@ import { NodepoolMetrics } from '../../src/stats/metrics.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
 import { testZk, type TestZk } from '../harness/zk.ts';
 import type { ZooKeeperClient } from '../../src/zk/client.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 export interface EnvOptions {
   name: string;
@@ -112,10 +113,10 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
         map.set(p.name, provider);
       }
       const deps: LauncherDeps = {
-        store: o.store ?? store, getConfig: () => env.config, providers: map, clock: systemClock, logger,
+        store: o.store ?? store, getConfig: () => env.config, drivers: openStackDrivers(map, { getConfig: () => env.config, clock: systemClock, logger, pollMs: 10 }), clock: systemClock, logger,
         hostname: o.hostname ?? 'test-host', metrics,
       };
-      const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200, cloudPollMs: 10, staticHosts: o.staticHosts });
+      const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200, staticHosts: o.staticHosts });
       launchers.push(launcher);
       await launcher.start();
       return launcher;

@@ -7,11 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { spawnEntry } from '../helpers/spawn.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { newRequest } from '../../src/model/factories.ts';
-import { loadWorkers } from '../../src/launcher/worker-loader.ts';
+import { CleanupWorker } from '../../src/launcher/cleanup/cleanup-worker.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
-
-const workers = await loadWorkers();
 
 describe('launcher process', () => {
   let env: LauncherEnv | undefined;
@@ -93,8 +91,8 @@ describe('launcher process', () => {
       { timeoutMs: 20_000, message: 'its server deleted' });
     // The request it held is "lost" (pending, unlocked): the cleanup worker (§2.6 item 3) resets
     // it and the survivor takes it. Run the cleanup pass now rather than waiting for its cron.
-    const cleanup = new workers.CleanupWorker!({
-      store: e.store, getConfig: () => e.config, providers: new Map(), clock: systemClock, logger: e.logger, hostname: 'survivor',
+    const cleanup = new CleanupWorker({
+      store: e.store, getConfig: () => e.config, drivers: new Map(), clock: systemClock, logger: e.logger, hostname: 'survivor',
     });
     await cleanup.runOnce();
     const survivorPool = (await e.zuul.listComponents('pool'))[0].id;

@@ -12,6 +12,7 @@ import { createLogger } from '../../src/util/logger.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 const SESSION_MS = 4_000;
 
@@ -33,9 +34,9 @@ describe('ZooKeeper stalled while the launcher starts', () => {
     provider = new OpenStackProvider(env.config.providers[0], env.cloud, { clock: systemClock, logger, serverListTtlMs: 20 });
     await provider.start();
     launcher = new Launcher({
-      deps: { store: new ZkStore(client, { logger, clock: systemClock }), getConfig: () => env.config, providers: new Map([['sim', provider]]),
+      deps: { store: new ZkStore(client, { logger, clock: systemClock }), getConfig: () => env.config, drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => env.config, clock: systemClock, logger, pollMs: 10 }),
         clock: systemClock, logger, hostname: 'stalled-host' },
-      connection: client, refreshIntervalMs: 200, cloudPollMs: 10,
+      connection: client, refreshIntervalMs: 200,
     });
   });
 

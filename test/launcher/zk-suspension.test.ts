@@ -15,6 +15,7 @@ import { createLogger } from '../../src/util/logger.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
+import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
 const BOOT_MS = 3000;
 
@@ -40,9 +41,9 @@ describe('ZooKeeper suspension', () => {
     provider = new OpenStackProvider(env.config.providers[0], env.cloud, { clock: systemClock, logger, serverListTtlMs: 20 });
     await provider.start();
     launcher = new Launcher({
-      deps: { store: new ZkStore(client, { logger, clock: systemClock }), getConfig: () => env.config, providers: new Map([['sim', provider]]),
+      deps: { store: new ZkStore(client, { logger, clock: systemClock }), getConfig: () => env.config, drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => env.config, clock: systemClock, logger, pollMs: 10 }),
         clock: systemClock, logger, hostname: 'suspended-host' },
-      connection: client, refreshIntervalMs: 200, cloudPollMs: 10,
+      connection: client, refreshIntervalMs: 200,
     });
     await launcher.start();
     poller = setInterval(() => {
@@ -73,7 +74,10 @@ describe('ZooKeeper suspension', () => {
     // work) and the in-flight server finishes booting in the cloud.
     writeFileSync(env.configPath, env.fullYaml.replace('min-ready: 0', 'min-ready: 2'));
     env.config = (await loadConfig(env.configPath, { env: {} })).config;
-    await new Promise((r) => setTimeout(r, 1500));
+    // Several pool passes (at least one a second) run while suspended, each taking no work.
+    const pool = launcher.poolWorkers()[0];
+    const passesBefore = pool.passes;
+    await waitFor(() => pool.passes >= passesBefore + 3, { timeoutMs: 10_000, message: 'pool passes while suspended' });
     const whileSuspended = [...serversSeen];
     expect(whileSuspended).toEqual([`np${building.id}`]);
 

@@ -7,12 +7,13 @@ import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { Node } from '../../model/types.ts';
 import type { PoolConfig, PoolLabelConfig } from '../../config/model.ts';
-import type { ServerInfo } from '../../cloud/provider.ts';
+import type { InstanceInfo } from '../driver/driver.ts';
 import type { LauncherDeps } from '../deps.ts';
 import type { PeriodicWorker } from '../worker-contracts.ts';
 import { markNodeDeleting } from '../cleanup/mark-deleting.ts';
 import { SshSession } from '../nodescan-ssh/ssh-session.ts';
 import { decideNodeHealth, type NodeHealthFacts } from './node-health.ts';
+import { clockTimeout } from '../clock-timeout.ts';
 
 /** One SSH login or port probe may take this long. */
 const REACH_TIMEOUT_MS = 10_000;
@@ -33,13 +34,13 @@ export class ReadyNodeChecker implements PeriodicWorker {
     const { deps } = this;
     const config = deps.getConfig();
     const candidates = (await deps.store.listNodes()).filter((n) =>
-      n.state === 'ready' && !n.allocated_to && n.provider !== null && deps.providers.has(n.provider)
+      n.state === 'ready' && !n.allocated_to && n.provider !== null && deps.drivers.has(n.provider)
       && config.providers.some((p) => p.name === n.provider));
     // One listing per provider per pass; a provider whose listing fails is skipped (never a reason to delete).
-    const listings = new Map<string, Map<string, ServerInfo> | null>();
+    const listings = new Map<string, Map<string, InstanceInfo> | null>();
     for (const name of new Set(candidates.map((n) => n.provider!))) {
       try {
-        const servers = await deps.providers.get(name)!.listServers();
+        const servers = await deps.drivers.get(name)!.listInstances();
         listings.set(name, new Map(servers.map((s) => [s.externalId, s])));
       } catch (err) {
         listings.set(name, null);
@@ -65,24 +66,24 @@ export class ReadyNodeChecker implements PeriodicWorker {
    * dead one is locked (without waiting), re-read and, if still READY and unallocated on the
    * same server, set deleting.
    */
-  private async checkNode(node: Node, servers: Map<string, ServerInfo>, signal?: AbortSignal): Promise<void> {
+  private async checkNode(node: Node, servers: Map<string, InstanceInfo>, signal?: AbortSignal): Promise<void> {
     const found = this.labelOf(node);
     const label = found?.label ?? null;
     let server = node.external_id ? servers.get(node.external_id) ?? null : null;
     // The listing may come from a cache older than the node's server: ask for it directly
     // before calling it gone (a failure to ask skips the node, it never deletes it).
-    if (!server && node.external_id) server = await this.deps.providers.get(node.provider!)!.getServer(node.external_id);
+    if (!server && node.external_id) server = await this.deps.drivers.get(node.provider!)!.getInstance(node.external_id);
     const facts: NodeHealthFacts = { labelConfigured: label !== null, externalId: node.external_id, server, reachable: null };
     // Reachability is only required of nodes the launcher had to reach to make them ready (host
     // keys scanned, or a classic login configured): with host-key-checking off the launcher may
     // have no route to the nodes at all, and probing would delete every one of them.
     const mustReach = label !== null && (label.privateKey !== null || (label.hostKeyChecking ?? found!.pool.hostKeyChecking));
-    if (mustReach && server?.status === 'ACTIVE') {
+    if (mustReach && server?.status === 'ready') {
       facts.reachable = await this.reach(node, label, signal);
       // Unreachable while a possibly cached listing says ACTIVE: ask the cloud again, so the
       // reason logged is the real one (a server shut off meanwhile) when there is one.
       if (!facts.reachable.ok && node.external_id && !signal?.aborted) {
-        const fresh = await this.deps.providers.get(node.provider!)!.getServer(node.external_id).catch(() => undefined);
+        const fresh = await this.deps.drivers.get(node.provider!)!.getInstance(node.external_id).catch(() => undefined);
         if (fresh !== undefined) facts.server = fresh;
       }
     }
@@ -113,8 +114,15 @@ export class ReadyNodeChecker implements PeriodicWorker {
   private async reachOnce(node: Node, label: PoolLabelConfig, signal?: AbortSignal): Promise<Reach> {
     const host = node.interface_ip;
     if (!host) return { ok: false, how: 'ssh port', error: 'the node has no address' };
-    const timeout = AbortSignal.timeout(REACH_TIMEOUT_MS);
-    const bounded = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const deadline = clockTimeout(this.deps.clock, REACH_TIMEOUT_MS, signal);
+    try {
+      return await this.reachBounded(node, label, host, deadline.signal);
+    } finally {
+      deadline.clear();
+    }
+  }
+
+  private async reachBounded(node: Node, label: PoolLabelConfig, host: string, bounded: AbortSignal): Promise<Reach> {
     if (label.privateKey) {
       try {
         const privateKey = await readFile(label.privateKey);

@@ -1,6 +1,6 @@
 // CleanupWorker (reference §2.6, classic `cleanup` cron): one pass runs every task in turn, each
 // isolated so a failing task (or item) is logged and never stops the others. Remembers leaked
-// servers and DOWN ports between passes (two-pass and interval rules) per provider.
+// instances between passes (two-pass rule) per provider; the driver remembers its own.
 import type { LauncherDeps } from '../deps.ts';
 import type { PeriodicWorker } from '../worker-contracts.ts';
 import { ProviderLeakCleaner } from './leak-cleaner.ts';
@@ -47,12 +47,13 @@ export class CleanupWorker implements PeriodicWorker {
     };
     await task('request-locks', () => cleanRequestLocks(deps));
     for (const provider of deps.getConfig().providers) {
-      const cloud = deps.providers.get(provider.name);
-      if (!cloud) continue;
+      const driver = deps.drivers.get(provider.name);
+      if (!driver) continue;
       const cleaner = this.cleanerFor(provider.name);
-      await task(`leaked-instances:${provider.name}`, () => cleaner.cleanServers(cloud, signal));
-      if (provider.cleanFloatingIps) await task(`leaked-floatingips:${provider.name}`, () => cleaner.cleanFloatingIps(cloud, signal));
-      await task(`leaked-ports:${provider.name}`, () => cleaner.cleanPorts(cloud, provider, signal));
+      await task(`leaked-instances:${provider.name}`, () => cleaner.cleanServers(driver, signal));
+      for (const kind of driver.leakedResourceKinds?.() ?? []) {
+        await task(`leaked-${kind}:${provider.name}`, () => cleaner.cleanOtherResources(driver, kind, signal));
+      }
     }
     this.forgetRemovedProviders();
     await task('lost-requests', () => resetLostRequests(deps, signal));

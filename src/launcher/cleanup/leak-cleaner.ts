@@ -1,12 +1,12 @@
-// The cloud side of cleanup for one provider (reference §2.6 2): leaked servers (two-pass),
-// unattached floating IPs, long-DOWN ports. Keeps its memory between passes; every resource
-// is deleted on its own, so one failure is logged and the rest go on.
-import type { CloudProvider } from '../../cloud/provider.ts';
-import type { ProviderConfig } from '../../config/model.ts';
+// The driver side of cleanup for one provider (upstream cleanupLeakedResources): leaked
+// instances (two-pass), then whatever else the driver lists as leaked (OpenStack: unattached
+// floating IPs, long-DOWN ports). Keeps its memory between passes; every resource is deleted on
+// its own, so one failure is logged and the rest go on.
+import type { NodeDriver } from '../driver/driver.ts';
 import { reportLeaked } from '../../stats/launcher-metrics.ts';
 import type { LauncherDeps } from '../deps.ts';
-import { deleteServerAndWait } from '../state-machines.ts';
-import { nodeIdsClaimedTwice, planDownPorts, planLeakedServers, type ClaimedNode } from './leak-decisions.ts';
+import { runDelete } from '../state-machines.ts';
+import { nodeIdsClaimedTwice, planLeakedServers, type ClaimedNode } from './leak-decisions.ts';
 
 /** A leaked server's delete is started and followed this long; the next pass retries if needed. */
 const LEAK_DELETE_TIMEOUT_MS = 120_000;
@@ -15,7 +15,6 @@ export class ProviderLeakCleaner {
   private readonly deps: LauncherDeps;
   private readonly providerName: string;
   private suspectServers = new Set<string>();
-  private downPorts = new Map<string, number>();
 
   constructor(deps: LauncherDeps, providerName: string) {
     this.deps = deps;
@@ -26,11 +25,11 @@ export class ProviderLeakCleaner {
     return this.deps.logger.child({ provider: this.providerName });
   }
 
-  async cleanServers(provider: CloudProvider, signal?: AbortSignal): Promise<number> {
+  async cleanServers(driver: NodeDriver, signal?: AbortSignal): Promise<number> {
     // Node ids first: a node created after this read has its server listed after it too,
     // and the two-pass rule covers the other order.
     const known = new Set(await this.deps.store.listNodeIds());
-    const servers = await provider.listServers();
+    const servers = await driver.listInstances();
     // Read after the listing: a node that finished launching since then records its server.
     const claimed = new Map<string, ClaimedNode>();
     for (const id of nodeIdsClaimedTwice(servers, this.providerName)) {
@@ -44,9 +43,9 @@ export class ProviderLeakCleaner {
     for (const server of plan.toDelete) {
       signal?.throwIfAborted();
       try {
-        this.log.warn({ externalId: server.externalId, name: server.name, nodeId: server.metadata.nodepool_node_id ?? null }, 'deleting leaked server');
-        await deleteServerAndWait(provider, server.externalId, {
-          clock: this.deps.clock, deadlineMs: this.deps.clock.now() + LEAK_DELETE_TIMEOUT_MS, signal,
+        this.log.warn({ externalId: server.externalId, nodeId: server.metadata.nodepool_node_id ?? null }, 'deleting leaked server');
+        await runDelete(driver.delete({ nodeId: server.metadata.nodepool_node_id ?? '', externalId: server.externalId }), {
+          clock: this.deps.clock, deadlineMs: this.deps.clock.now() + LEAK_DELETE_TIMEOUT_MS, signal, pollMs: driver.pollMs,
         });
         this.suspectServers.delete(server.externalId);
         deleted++;
@@ -59,43 +58,12 @@ export class ProviderLeakCleaner {
     return deleted;
   }
 
-  async cleanFloatingIps(provider: CloudProvider, signal?: AbortSignal): Promise<number> {
-    // Floating IPs are created already bound to the server's port, so an unbound one is leaked.
-    const unattached = (await provider.listFloatingIps()).filter((f) => !f.portId);
-    let deleted = 0;
-    for (const fip of unattached) {
-      signal?.throwIfAborted();
-      try {
-        await provider.deleteFloatingIp(fip.id);
-        deleted++;
-        this.log.info({ fip: fip.id, address: fip.address }, 'deleted unattached floating ip');
-        if (this.deps.metrics) reportLeaked(this.deps.metrics, this.providerName, 'floatingips');
-      } catch (err) {
-        this.log.warn({ fip: fip.id, err: String(err) }, 'floating ip delete failed; retried next pass');
-      }
-    }
-    return deleted;
-  }
-
-  async cleanPorts(provider: CloudProvider, config: ProviderConfig, signal?: AbortSignal): Promise<number> {
-    if (!(config.portCleanupInterval > 0)) return 0;
-    const down = await provider.listPorts({ status: 'DOWN' });
-    const plan = planDownPorts(down, this.downPorts, this.deps.clock.now(), config.portCleanupInterval * 1000);
-    this.downPorts = plan.firstSeenDown;
-    let deleted = 0;
-    for (const port of plan.toDelete) {
-      signal?.throwIfAborted();
-      try {
-        await provider.deletePort(port.id);
-        deleted++;
-        this.log.info({ port: port.id, deviceOwner: port.deviceOwner }, 'deleted port left DOWN');
-        if (this.deps.metrics) reportLeaked(this.deps.metrics, this.providerName, 'ports');
-      } catch (err) {
-        // Keep remembering it: the next pass tries again at once.
-        this.downPorts.set(port.id, this.deps.clock.now() - config.portCleanupInterval * 1000);
-        this.log.warn({ port: port.id, err: String(err) }, 'port delete failed; retried next pass');
-      }
-    }
-    return deleted;
+  /** Resources other than instances of one kind the driver lists (OpenStack: floating IPs, ports). */
+  async cleanOtherResources(driver: NodeDriver, kind: string, signal?: AbortSignal): Promise<number> {
+    if (!driver.cleanupLeakedResources) return 0;
+    const known = new Set(await this.deps.store.listNodeIds());
+    const removed = await driver.cleanupLeakedResources(kind, { knownNodeIds: known, signal });
+    if (removed > 0 && this.deps.metrics && (kind === 'ports' || kind === 'floatingips')) reportLeaked(this.deps.metrics, this.providerName, kind, removed);
+    return removed;
   }
 }

@@ -1,13 +1,17 @@
 // Pure decisions of the leaked-resource and request-lock cleanup (reference §2.6 1-2).
-import type { PortInfo, ServerInfo } from '../../cloud/provider.ts';
+import type { PortInfo } from '../../cloud/provider.ts';
+import type { InstanceInfo } from '../driver/driver.ts';
+
+/** What the leak decision needs of a listed instance. */
+export type ListedInstance = Pick<InstanceInfo, 'externalId' | 'status' | 'metadata'>;
 import type { NodeState } from '../../model/types.ts';
 
 /** Upstream's LOCK_CLEANUP: a request lock dir outlives its request by this much before removal. */
 export const REQUEST_LOCK_MAX_AGE_MS = 8 * 3600 * 1000;
 
-export interface LeakedServerPlan {
+export interface LeakedServerPlan<T extends ListedInstance = ListedInstance> {
   /** Leaked on this pass and the previous one: delete now. */
-  toDelete: ServerInfo[];
+  toDelete: T[];
   /** Leaked on this pass: remembered for the next one. */
   suspects: Set<string>;
 }
@@ -23,10 +27,10 @@ const LAUNCHED: ReadonlySet<NodeState> = new Set<NodeState>(['ready', 'in-use', 
 
 /** Node ids that more than one of this provider's servers name; only for those can a server
  *  be stray although its node exists, so only those nodes need reading. */
-export function nodeIdsClaimedTwice(servers: readonly ServerInfo[], provider: string): string[] {
+export function nodeIdsClaimedTwice(servers: readonly ListedInstance[], provider: string): string[] {
   const count = new Map<string, number>();
   for (const s of servers) {
-    const nodeId = s.status !== 'DELETED' && s.metadata?.nodepool_provider_name === provider ? s.metadata.nodepool_node_id : undefined;
+    const nodeId = s.status !== 'deleted' && s.metadata?.nodepool_provider_name === provider ? s.metadata.nodepool_node_id : undefined;
     if (nodeId) count.set(nodeId, (count.get(nodeId) ?? 0) + 1);
   }
   return [...count].filter(([, n]) => n > 1).map(([id]) => id);
@@ -39,13 +43,13 @@ export function nodeIdsClaimedTwice(servers: readonly ServerInfo[], provider: st
  * long as the node lives). One is deleted only when the previous pass saw it leaked too, so a
  * server whose node znode is being written right now is never taken.
  */
-export function planLeakedServers(servers: readonly ServerInfo[], provider: string, knownNodeIds: ReadonlySet<string>,
+export function planLeakedServers<T extends ListedInstance>(servers: readonly T[], provider: string, knownNodeIds: ReadonlySet<string>,
                                   previouslySeen: ReadonlySet<string>,
-                                  claimedNodes: ReadonlyMap<string, ClaimedNode> = new Map()): LeakedServerPlan {
+                                  claimedNodes: ReadonlyMap<string, ClaimedNode> = new Map()): LeakedServerPlan<T> {
   const suspects = new Set<string>();
-  const toDelete: ServerInfo[] = [];
+  const toDelete: T[] = [];
   for (const s of servers) {
-    if (s.status === 'DELETED') continue;
+    if (s.status === 'deleted') continue;
     if (s.metadata?.nodepool_provider_name !== provider) continue;
     const nodeId = s.metadata.nodepool_node_id;
     if (nodeId && knownNodeIds.has(nodeId)) {

@@ -2,7 +2,7 @@
 // qualifies set it `deleting` (the delete worker removes the server and the znode). Always unlocks.
 import type { Node } from '../../model/types.ts';
 import type { LauncherDeps } from '../deps.ts';
-import { setState } from '../node-launcher.ts';
+import { setNodeState } from '../node-state.ts';
 
 export type MarkResult = 'marked' | 'locked' | 'changed';
 
@@ -15,7 +15,7 @@ export async function markNodeDeleting(deps: LauncherDeps, nodeId: string, still
     const node = await deps.store.getNode(nodeId);
     if (!node || !stillQualifies(node)) return 'changed';
     const from = node.state;
-    setState(node, 'deleting', deps);
+    setNodeState(node, 'deleting', deps);
     await deps.store.storeNode(node);
     deps.logger[level]({ node: node.id, provider: node.provider, label: node.type[0], externalId: node.external_id, from, reason }, event);
     return 'marked';

@@ -6,7 +6,8 @@ import type { LauncherDeps } from '../deps.ts';
 import { planRequestLockCleanup } from './leak-decisions.ts';
 import { holdExpired, holdLimit, initOrphaned, lostRequestNodeAction, readyTooOld } from './node-expiry-decisions.ts';
 import { markNodeDeleting } from './mark-deleting.ts';
-import { setState } from '../node-launcher.ts';
+import { setNodeState } from '../node-state.ts';
+import { isOrphanOfPool } from '../resume-decision.ts';
 
 function skip(deps: LauncherDeps, what: Record<string, unknown>, err: unknown, msg: string): void {
   deps.logger.warn({ ...what, err: String(err) }, msg);
@@ -30,9 +31,12 @@ export async function cleanRequestLocks(deps: LauncherDeps): Promise<number> {
 /** Pending requests whose launcher died (their lock is free): hand them back to every pool. */
 export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal): Promise<number> {
   let reset = 0;
-  for (const candidate of await deps.store.listRequests()) {
+  const candidates = (await deps.store.listRequests()).filter((r) => r.state === 'pending');
+  const adoptedHere = candidates.length > 0 ? requestsThisHostResumes(deps, await deps.store.listNodes()) : new Set<string>();
+  for (const candidate of candidates) {
     signal?.throwIfAborted();
-    if (candidate.state !== 'pending') continue;
+    // This host's pool worker takes it over with its nodes (resume after a restart).
+    if (adoptedHere.has(candidate.id)) continue;
     try {
       const lock = await deps.store.lockRequest(candidate.id, { blocking: false });
       if (!lock) continue;
@@ -57,6 +61,20 @@ export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal
   return reset;
 }
 
+/** Requests with a BUILDING node a pool worker of this host made: the pool pass adopts them and
+ *  resumes the launch (see resume-decision.ts). A building node of the running pool worker
+ *  itself (its lock lost with the session) is deleted instead, and the request reset after. */
+function requestsThisHostResumes(deps: LauncherDeps, nodes: readonly Node[]): Set<string> {
+  const out = new Set<string>();
+  for (const provider of deps.getConfig().providers) {
+    for (const pool of provider.pools) {
+      const identity = { hostname: deps.hostname, provider: provider.name, pool: pool.name, launcherId: '' };
+      for (const node of nodes) if (node.state === 'building' && isOrphanOfPool(node, identity)) out.add(node.allocated_to!);
+    }
+  }
+  return out;
+}
+
 async function releaseNode(deps: LauncherDeps, nodeId: string, requestId: string): Promise<void> {
   const lock = await deps.store.lockNode(nodeId, { blocking: false });
   // Someone holds it (a launch of another launcher, Zuul): leave it to them.
@@ -66,7 +84,7 @@ async function releaseNode(deps: LauncherDeps, nodeId: string, requestId: string
     const action = lostRequestNodeAction(node, { id: requestId });
     if (!node || action === 'none') return;
     if (node.allocated_to === requestId) node.allocated_to = null;
-    if (action === 'delete') setState(node, 'deleting', deps);
+    if (action === 'delete') setNodeState(node, 'deleting', deps);
     await deps.store.storeNode(node);
     deps.logger.info({ node: nodeId, request: requestId, state: node.state }, 'released node of a lost request');
   } finally {

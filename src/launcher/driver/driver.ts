@@ -19,6 +19,7 @@ import type { Node, NodeRequest } from '../../model/types.ts';
 import type { PoolConfig, PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
 import type { ImageChoice } from '../node-spec.ts';
 import type { Resources } from '../quota.ts';
+import type { QuotaLimits } from '../../cloud/provider.ts';
 import type { Store } from '../../store/types.ts';
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/logger.ts';
@@ -26,8 +27,11 @@ import type { Logger } from '../../util/logger.ts';
 /** Where a launched instance can be reached; copied onto the node when the launch completes. */
 export interface InstanceInfo {
   externalId: string;
-  /** Driver status, normalised: building, ready (ACTIVE), error, deleted. */
-  status: 'building' | 'ready' | 'error' | 'deleted';
+  /** Driver status, normalised: building (BUILD), ready (ACTIVE), error, deleted, or other
+   *  (a status nodepool does not act on, e.g. SHUTOFF). */
+  status: 'building' | 'ready' | 'error' | 'deleted' | 'other';
+  /** The driver's own word for it (Nova: BUILD, ACTIVE, SHUTOFF, ...), for logs and reasons. */
+  rawStatus: string;
   /** Metadata written at create (nodepool_node_id, nodepool_provider_name, nodepool_pool_name). */
   metadata: Record<string, string>;
   publicIpv4: string | null;
@@ -158,20 +162,28 @@ export interface NodeDriver {
 
   // ---- listing (leak detection, unmanaged quota, the check cron) ----
 
-  /** Every instance of the project/host set, with its metadata (served from a short cache). */
+  /**
+   * Every instance of the project (or, for a registering driver, every registered host) with its
+   * metadata, served from a short cache. Leak cleanup deletes instances whose metadata names this
+   * provider and a node that no longer exists; the check cron deletes a READY node whose
+   * instance is missing or not `ready` (a registering driver then registers it again).
+   */
   listInstances(): Promise<InstanceInfo[]>;
   /** One instance by id, bypassing the list cache (null when gone). */
   getInstance(externalId: string): Promise<InstanceInfo | null>;
   /**
-   * Leaked resources other than instances (OpenStack: DOWN ports, unattached floating IPs);
-   * returns per resource type how many were removed. Optional: most drivers have none.
+   * Kinds of leaked resources other than instances this driver cleans up (OpenStack:
+   * "floatingips" when clean-floating-ips is set, "ports"); cleanup runs each as its own task.
+   * Optional: most drivers have none.
    */
-  cleanupLeakedResources?(ctx: LeakCleanupContext): Promise<Record<string, number>>;
+  leakedResourceKinds?(): string[];
+  /** Removes leaked resources of one kind; returns how many were removed. */
+  cleanupLeakedResources?(kind: string, ctx: LeakCleanupContext): Promise<number>;
 
   // ---- quota ----
 
   /** Absolute limits of the provider (Infinity where unlimited); null when not applicable. */
-  quotaLimits(): Promise<Resources | null>;
+  quotaLimits(): Promise<QuotaLimits | null>;
   /** Resources one node of the label uses; throws when it cannot size the label (e.g. no
    *  matching flavor): the request handler then declines the label's requests. */
   labelResources(label: PoolLabelConfig): Promise<Resources>;

@@ -1,11 +1,9 @@
 // The OpenStack implementation of NodeDriver: a thin adapter over the CloudProvider
 // (src/cloud/openstack), which owns the REST calls, caches and the Nova state machines.
-import type { CloudProvider, CreateStateMachine, ServerInfo } from '../../cloud/provider.ts';
-import type { PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
-import { reportLeaked } from '../../stats/launcher-metrics.ts';
+import type { CloudProvider, CreateStateMachine, QuotaLimits, ServerInfo } from '../../cloud/provider.ts';
+import type { NodepoolConfig, PoolLabelConfig, ProviderConfig } from '../../config/model.ts';
 import type { Logger } from '../../util/logger.ts';
-import type { Clock } from '../../util/clock.ts';
-import type { LauncherMetrics } from '../deps.ts';
+import { systemClock, type Clock } from '../../util/clock.ts';
 import { createServerSpec, serverName } from '../node-spec.ts';
 import { planDownPorts } from '../cleanup/leak-decisions.ts';
 import type { Resources } from '../quota.ts';
@@ -21,7 +19,6 @@ export interface OpenStackDriverOptions {
   config?: () => ProviderConfig | undefined;
   clock?: Clock;
   logger?: Logger;
-  metrics?: LauncherMetrics;
 }
 
 /** Nova statuses as the driver-neutral status. */
@@ -29,12 +26,13 @@ export function instanceStatus(novaStatus: string): InstanceInfo['status'] {
   if (novaStatus === 'ACTIVE') return 'ready';
   if (novaStatus === 'ERROR') return 'error';
   if (novaStatus === 'DELETED' || novaStatus === 'SOFT_DELETED') return 'deleted';
-  return 'building';
+  if (novaStatus === 'BUILD') return 'building';
+  return 'other';
 }
 
 export function toInstance(server: ServerInfo): InstanceInfo {
   return {
-    externalId: server.externalId, status: instanceStatus(server.status), metadata: server.metadata,
+    externalId: server.externalId, status: instanceStatus(server.status), rawStatus: server.status, metadata: server.metadata,
     publicIpv4: server.publicIpv4, privateIpv4: server.privateIpv4, publicIpv6: server.publicIpv6,
     interfaceIp: server.interfaceIp, az: server.az, region: server.region, hostId: server.hostId,
     fault: server.fault ?? (server.status === 'ERROR' ? 'unknown fault' : null), cores: server.cores, ram: server.ram,
@@ -124,18 +122,18 @@ export class OpenStackDriver implements NodeDriver {
     return server ? toInstance(server) : null;
   }
 
-  /** Unattached floating IPs (clean-floating-ips) and ports DOWN for port-cleanup-interval. */
-  async cleanupLeakedResources(ctx: LeakCleanupContext): Promise<Record<string, number>> {
+  leakedResourceKinds(): string[] {
     const config = this.options.config?.();
-    const counts: Record<string, number> = {};
-    if (!config) return counts;
-    if (config.cleanFloatingIps) counts.floatingips = await this.cleanFloatingIps(ctx.signal);
-    if (config.portCleanupInterval > 0) counts.ports = await this.cleanPorts(config.portCleanupInterval * 1000, ctx.signal);
-    return counts;
+    return config?.cleanFloatingIps ? ['floatingips', 'ports'] : ['ports'];
   }
 
-  private leaked(type: 'ports' | 'floatingips'): void {
-    if (this.options.metrics) reportLeaked(this.options.metrics, this.providerName, type);
+  /** Unattached floating IPs (clean-floating-ips) and ports DOWN for port-cleanup-interval. */
+  async cleanupLeakedResources(kind: string, ctx: LeakCleanupContext): Promise<number> {
+    const config = this.options.config?.();
+    if (!config) return 0;
+    if (kind === 'floatingips') return config.cleanFloatingIps ? this.cleanFloatingIps(ctx.signal) : 0;
+    if (kind === 'ports') return config.portCleanupInterval > 0 ? this.cleanPorts(config.portCleanupInterval * 1000, ctx.signal) : 0;
+    return 0;
   }
 
   private async cleanFloatingIps(signal?: AbortSignal): Promise<number> {
@@ -148,7 +146,6 @@ export class OpenStackDriver implements NodeDriver {
         await this.cloud.deleteFloatingIp(fip.id);
         deleted++;
         this.options.logger?.info({ provider: this.providerName, fip: fip.id, address: fip.address }, 'deleted unattached floating ip');
-        this.leaked('floatingips');
       } catch (err) {
         this.options.logger?.warn({ provider: this.providerName, fip: fip.id, err: String(err) }, 'floating ip delete failed; retried next pass');
       }
@@ -157,7 +154,7 @@ export class OpenStackDriver implements NodeDriver {
   }
 
   private async cleanPorts(intervalMs: number, signal?: AbortSignal): Promise<number> {
-    const now = () => this.options.clock?.now() ?? Date.now();
+    const now = () => (this.options.clock ?? systemClock).now();
     const down = await this.cloud.listPorts({ status: 'DOWN' });
     const plan = planDownPorts(down, this.downPorts, now(), intervalMs);
     this.downPorts = plan.firstSeenDown;
@@ -168,7 +165,6 @@ export class OpenStackDriver implements NodeDriver {
         await this.cloud.deletePort(port.id);
         deleted++;
         this.options.logger?.info({ provider: this.providerName, port: port.id, deviceOwner: port.deviceOwner }, 'deleted port left DOWN');
-        this.leaked('ports');
       } catch (err) {
         // Keep remembering it: the next pass tries again at once.
         this.downPorts.set(port.id, now() - intervalMs);
@@ -178,8 +174,8 @@ export class OpenStackDriver implements NodeDriver {
     return deleted;
   }
 
-  async quotaLimits(): Promise<Resources> {
-    return { ...(await this.cloud.quotaLimits()) };
+  quotaLimits(): Promise<QuotaLimits> {
+    return this.cloud.quotaLimits();
   }
 
   async labelResources(label: PoolLabelConfig): Promise<Resources> {
@@ -197,4 +193,17 @@ export class OpenStackDriver implements NodeDriver {
   consoleLog(externalId: string): Promise<string> {
     return this.cloud.consoleLog(externalId);
   }
+}
+
+/** OpenStack drivers for already-built providers, keyed by provider name (tests, benchmarks). */
+export function openStackDrivers(providers: ReadonlyMap<string, CloudProvider>,
+                                 options: { getConfig: () => NodepoolConfig; clock?: Clock; logger?: Logger; pollMs?: number }): Map<string, NodeDriver> {
+  const out = new Map<string, NodeDriver>();
+  for (const [name, cloud] of providers) {
+    out.set(name, new OpenStackDriver(cloud, {
+      pollMs: options.pollMs, clock: options.clock, logger: options.logger,
+      config: () => options.getConfig().providers.find((p) => p.name === name),
+    }));
+  }
+  return out;
 }

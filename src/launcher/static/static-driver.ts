@@ -7,6 +7,7 @@ import type { Node } from '../../model/types.ts';
 import type { PoolConfig } from '../../config/model.ts';
 import type { StaticProviderConfig } from '../../config/static-model.ts';
 import type { Resources } from '../quota.ts';
+import type { QuotaLimits } from '../../cloud/provider.ts';
 import type {
   DeleteStateMachine, DeleteTarget, DriverSyncContext, InstanceInfo, LaunchStateMachine, NodeDriver,
 } from '../driver/driver.ts';
@@ -80,7 +81,7 @@ export class StaticDriver implements NodeDriver {
     return (await this.listInstances()).find((i) => i.externalId === externalId) ?? null;
   }
 
-  async quotaLimits(): Promise<Resources | null> {
+  async quotaLimits(): Promise<QuotaLimits | null> {
     return null;
   }
 
@@ -115,7 +116,7 @@ export class StaticDriver implements NodeDriver {
 
 function hostInstance(name: string): InstanceInfo {
   return {
-    externalId: name, status: 'ready', metadata: {}, publicIpv4: null, privateIpv4: null, publicIpv6: null,
+    externalId: name, status: 'ready', rawStatus: 'registered', metadata: {}, publicIpv4: null, privateIpv4: null, publicIpv6: null,
     interfaceIp: name, az: null, region: null, hostId: null, fault: null, cores: 0, ram: 0,
   };
 }

@@ -1,5 +1,5 @@
-// One static provider-pool inside today's launcher: registers its pool component and, on every
-// request or node change (plus a safety tick), serves requested requests from the pool's free
+// One static provider-pool: registers its pool component and, on each pass of the launcher's
+// loop (poked by request and node changes), serves requested requests from the pool's free
 // READY nodes (nothing is ever launched). A request that fits but finds no free node is handed
 // back unlocked, still `requested`, with the reason recorded for `nodepool why`.
 import type { Node, NodeRequest, PoolComponent } from '../../model/types.ts';
@@ -13,8 +13,6 @@ import { sortRequests } from '../request-order.ts';
 import { explainDecline } from '../decline-reasons.ts';
 import { decideStaticRequest, pickFreeNodes, type StaticPoolView } from './static-request-decision.ts';
 
-const SAFETY_TICK_MS = 1000;
-
 export class StaticPoolWorker {
   readonly launcherId: string;
   readonly providerName: string;
@@ -23,12 +21,7 @@ export class StaticPoolWorker {
   /** Why a host with a free slot is out (from the provider's sync), for explanations. */
   private readonly unavailableHosts: () => ReadonlyMap<string, string>;
   private registration: ComponentRegistration<PoolComponent> | null = null;
-  private passRunning = false;
-  private passQueued = false;
   private stopped = false;
-  private passDone: Promise<void> = Promise.resolve();
-  private tick: NodeJS.Timeout | null = null;
-  private readonly onChange = () => this.schedulePass();
 
   constructor(shared: LauncherShared, providerName: string, poolName: string, unavailableHosts: () => ReadonlyMap<string, string>) {
     this.shared = shared;
@@ -56,33 +49,15 @@ export class StaticPoolWorker {
   async start(): Promise<void> {
     this.registration = await this.shared.deps.store.registerComponent(this.component(), this.shared.stopSignal);
     await this.shared.directory.refresh();
-    this.shared.requestCache.on('changed', this.onChange);
-    this.shared.nodeCache.on('changed', this.onChange);
-    this.tick = setInterval(() => this.schedulePass(), SAFETY_TICK_MS);
-    this.schedulePass();
   }
 
   async reconfigured(): Promise<void> {
     const c = this.component();
     await this.registration?.update({ supported_labels: c.supported_labels, priority: c.priority });
-    this.schedulePass();
   }
 
   async reregister(): Promise<void> {
     await this.registration?.reregister();
-  }
-
-  schedulePass(): void {
-    if (this.stopped) return;
-    if (this.passRunning) { this.passQueued = true; return; }
-    this.passRunning = true;
-    this.passDone = new Promise<void>((resolve) => setImmediate(resolve))
-      .then(() => this.pass())
-      .catch((err) => this.shared.deps.logger.error({ pool: this.launcherId, err: String(err) }, 'static pool pass failed'))
-      .finally(() => {
-        this.passRunning = false;
-        if (this.passQueued) { this.passQueued = false; this.schedulePass(); }
-      });
   }
 
   private view(cfg: { provider: StaticProviderConfig; pool: StaticPoolConfig }): StaticPoolView {
@@ -95,15 +70,16 @@ export class StaticPoolWorker {
     };
   }
 
-  private async pass(): Promise<void> {
-    if (this.stopped || !this.shared.zkUsable()) return;
+  /** One pass over the requested requests (the launcher loop's static-pools pass). */
+  async runPass(signal: AbortSignal): Promise<void> {
+    if (this.stopped || signal.aborted || !this.shared.zkUsable()) return;
     const cfg = this.config();
     if (!cfg || cfg.provider.maxConcurrency === 0) return;
     const requested = this.shared.requestCache.values().filter((r) => r.state === 'requested' && !r.declined_by.includes(this.launcherId));
     if (requested.length === 0) return;
     const view = this.view(cfg);
     for (const request of sortRequests(requested, view.supportedLabels)) {
-      if (this.stopped || !this.shared.zkUsable()) return;
+      if (this.stopped || signal.aborted || !this.shared.zkUsable()) return;
       const action = decideStaticRequest(request, view);
       if (action.kind === 'defer' && action.explanation) void this.explain(request.id, action.explanation);
       if (action.kind === 'decline') await this.decline(request, action.reasons);
@@ -231,10 +207,6 @@ export class StaticPoolWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tick) clearInterval(this.tick);
-    this.shared.requestCache.off('changed', this.onChange);
-    this.shared.nodeCache.off('changed', this.onChange);
-    await this.passDone.catch(() => {});
     await this.registration?.unregister().catch(() => {});
   }
 }

@@ -1,14 +1,14 @@
-// The static providers of today's launcher: per provider a StaticDriver whose registration
-// pass runs in a loop (woken at once when one of its nodes is used or removed, else on the
-// driver's cadence), and one StaticPoolWorker per pool. The launcher calls `follow(config)` at
-// start and after every reload, `reregister()` after a session loss and `stop()` at the end.
+// The launcher's static providers (config.staticProviders): per provider a StaticDriver, per
+// pool a StaticPoolWorker. They run as two passes of the launcher's loop: `syncPass` (the
+// drivers' registration) and `poolPass` (serving requests). `poke(name)` is how a request or node
+// change makes a pass due at once. The launcher calls `follow(config)` at start and after every
+// reload, `reregister()` after a session loss and `stop()` at the end.
 import type { Node } from '../../model/types.ts';
 import type { StaticProviderConfig } from '../../config/static-model.ts';
 import type { NodepoolConfig } from '../../config/model.ts';
 import type { LauncherShared } from '../launcher-shared.ts';
-import { WakeSignal } from '../wake-signal.ts';
 import { poolKey } from '../launcher-id.ts';
-import { waitForPort } from '../port-probe.ts';
+import { checkPortOpen } from './port-check.ts';
 import { scanHostKeys } from '../nodescan-ssh/scan-host-keys.ts';
 import { StaticDriver, SYNC_INTERVAL_MS } from './static-driver.ts';
 import { StaticPoolWorker } from './static-pool-worker.ts';
@@ -19,12 +19,10 @@ export interface StaticProvidersOptions {
   syncIntervalMs?: number;
 }
 
-interface Running {
-  driver: StaticDriver;
-  wake: WakeSignal;
-  loop: Promise<void>;
-  stop: AbortController;
-}
+export const STATIC_SYNC_PASS = 'static-sync';
+export const STATIC_POOLS_PASS = 'static-pools';
+/** Upper bound between two request passes when nothing poked (a safety net, as for cloud pools). */
+const POOL_PASS_MS = 1000;
 
 /** Node states after which the host's slot is to be registered again. */
 const SLOT_FREEING = new Set(['used', 'deleting', 'failed', 'aborted']);
@@ -32,17 +30,22 @@ const SLOT_FREEING = new Set(['used', 'deleting', 'failed', 'aborted']);
 export class StaticProviders {
   private readonly shared: LauncherShared;
   private readonly opts: StaticProvidersOptions;
-  private readonly running = new Map<string, Running>();
+  private readonly drivers = new Map<string, StaticDriver>();
   private readonly pools = new Map<string, StaticPoolWorker>();
+  /** Makes a loop pass due now (set by the launcher once its loop exists). */
+  poke: (pass: string) => void = () => {};
   private readonly onNode = (_id: string, node: Node | undefined) => {
-    if (node && !SLOT_FREEING.has(node.state)) return;
-    for (const [name, r] of this.running) if (!node || node.provider === name) r.wake.notify();
+    if (this.pools.size === 0) return;
+    if (!node || SLOT_FREEING.has(node.state)) this.poke(STATIC_SYNC_PASS);
+    this.poke(STATIC_POOLS_PASS);
   };
+  private readonly onRequest = () => { if (this.pools.size > 0) this.poke(STATIC_POOLS_PASS); };
 
   constructor(shared: LauncherShared, opts: StaticProvidersOptions = {}) {
     this.shared = shared;
     this.opts = opts;
     shared.nodeCache.on('changed', this.onNode);
+    shared.requestCache.on('changed', this.onRequest);
   }
 
   poolWorkers(): StaticPoolWorker[] {
@@ -50,7 +53,29 @@ export class StaticProviders {
   }
 
   driver(provider: string): StaticDriver | undefined {
-    return this.running.get(provider)?.driver;
+    return this.drivers.get(provider);
+  }
+
+  /** The registration pass: every static driver's sync; resolves with ms until the next. */
+  async syncPass(signal: AbortSignal): Promise<number> {
+    let next = this.opts.syncIntervalMs ?? SYNC_INTERVAL_MS;
+    for (const [name, driver] of this.drivers) {
+      if (signal.aborted || !this.shared.zkUsable()) break;
+      try {
+        const wanted = await driver.sync({ signal });
+        if (wanted !== null) next = Math.min(next, wanted);
+      } catch (err) {
+        if (!signal.aborted) this.shared.deps.logger.warn({ provider: name, err: String(err) }, 'static registration pass failed; retrying');
+        next = Math.min(next, 1000);
+      }
+    }
+    return next;
+  }
+
+  /** The request pass of every static pool. */
+  async poolPass(signal: AbortSignal): Promise<number> {
+    for (const worker of this.pools.values()) if (!signal.aborted) await worker.runPass(signal);
+    return POOL_PASS_MS;
   }
 
   /** Starts, reconfigures and stops providers and pool workers to match the config. */
@@ -58,9 +83,8 @@ export class StaticProviders {
     const wantedProviders = new Set(config.staticProviders.map((p) => p.name));
     const wantedPools = new Set<string>();
     for (const provider of config.staticProviders) {
-      if (!this.running.has(provider.name)) this.startProvider(provider.name);
-      else this.running.get(provider.name)!.wake.notify();
-      const driver = this.running.get(provider.name)!.driver;
+      if (!this.drivers.has(provider.name)) this.drivers.set(provider.name, this.newDriver(provider.name));
+      const driver = this.drivers.get(provider.name)!;
       for (const pool of provider.pools) {
         const key = poolKey(provider.name, pool.name);
         wantedPools.add(key);
@@ -76,10 +100,12 @@ export class StaticProviders {
       this.pools.delete(key);
       await worker.stop();
     }
-    for (const name of [...this.running.keys()]) if (!wantedProviders.has(name)) await this.stopProvider(name);
+    for (const name of [...this.drivers.keys()]) if (!wantedProviders.has(name)) this.drivers.delete(name);
+    this.poke(STATIC_SYNC_PASS);
+    this.poke(STATIC_POOLS_PASS);
   }
 
-  private startProvider(name: string): void {
+  private newDriver(name: string): StaticDriver {
     const { deps } = this.shared;
     const driver = new StaticDriver(name, {
       config: () => deps.getConfig().staticProviders.find((p: StaticProviderConfig) => p.name === name),
@@ -87,49 +113,25 @@ export class StaticProviders {
         store: deps.store, clock: deps.clock, logger: deps.logger.child({ provider: name }),
         hostCheck: {
           scanHostKeys,
-          probePort: (host, port, timeoutMs, signal) => waitForPort(host, port, timeoutMs, deps.clock, signal),
+          probePort: checkPortOpen,
         },
       },
       livenessIntervalMs: this.opts.livenessIntervalMs,
       syncIntervalMs: this.opts.syncIntervalMs,
     });
-    const stop = new AbortController();
-    const signal = AbortSignal.any([stop.signal, this.shared.stopSignal]);
-    const wake = new WakeSignal();
-    const loop = (async () => {
-      while (!signal.aborted) {
-        let next: number | null = null;
-        if (this.shared.zkUsable()) {
-          try {
-            next = await driver.sync({ signal });
-          } catch (err) {
-            if (!signal.aborted) deps.logger.warn({ provider: name, err: String(err) }, 'static registration pass failed; retrying');
-            next = 1000;
-          }
-        }
-        await wake.wait(deps.clock, next ?? SYNC_INTERVAL_MS, signal);
-      }
-    })();
-    this.running.set(name, { driver, wake, loop, stop });
-  }
-
-  private async stopProvider(name: string): Promise<void> {
-    const r = this.running.get(name);
-    if (!r) return;
-    this.running.delete(name);
-    r.stop.abort(new Error('static provider removed'));
-    await r.loop.catch(() => {});
+    return driver;
   }
 
   async reregister(): Promise<void> {
     for (const worker of this.pools.values()) await worker.reregister();
-    for (const r of this.running.values()) r.wake.notify();
+    this.poke(STATIC_SYNC_PASS);
   }
 
   async stop(): Promise<void> {
     this.shared.nodeCache.off('changed', this.onNode);
+    this.shared.requestCache.off('changed', this.onRequest);
     await Promise.all([...this.pools.values()].map((w) => w.stop()));
     this.pools.clear();
-    await Promise.all([...this.running.keys()].map((name) => this.stopProvider(name)));
+    this.drivers.clear();
   }
 }

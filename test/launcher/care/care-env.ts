@@ -14,6 +14,7 @@ import type { LauncherDeps } from '../../../src/launcher/deps.ts';
 import { systemClock } from '../../../src/util/clock.ts';
 import { SimApi } from '../../cloud/sim/sim-client.ts';
 import { startEnv, type EnvOptions, type LauncherEnv } from '../launcher-env.ts';
+import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 
 export interface CareEnv extends LauncherEnv {
   /** A launcher whose deps carry `extra` (environment, readyScriptLogDir, metrics...). */
@@ -40,7 +41,7 @@ export async function startCareEnv(opts: EnvOptions): Promise<CareEnv> {
     providerMap,
     async startLauncher(extra: Partial<LauncherDeps> = {}) {
       const deps: LauncherDeps = {
-        store: env.store, getConfig: () => env.config, providers: await providerMap(), clock: systemClock,
+        store: env.store, getConfig: () => env.config, drivers: openStackDrivers(await providerMap(), { getConfig: () => env.config, clock: systemClock, logger: env.logger }), clock: systemClock,
         logger: env.logger, hostname: 'care-host', ...extra,
       };
       const launcher = new Launcher({ deps, connection: env.client, refreshIntervalMs: 200 });

@@ -10,6 +10,7 @@ import { systemClock } from '../../../src/util/clock.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { simpleYaml } from '../launcher-env.ts';
 import { startCareEnv, type CareEnv } from './care-env.ts';
+import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 
 describe('ReadyNodeChecker pass', () => {
   let env: CareEnv;
@@ -17,7 +18,7 @@ describe('ReadyNodeChecker pass', () => {
 
   beforeAll(async () => {
     env = await startCareEnv({ name: 'check-pass', yaml: simpleYaml({ labels: ['small', 'unchecked'] }), sim: { ssh: { enabled: true, port: 0 }, buildDelayMs: 0 } });
-    const deps: LauncherDeps = { store: env.store, getConfig: () => env.config, providers: await env.providerMap(), clock: systemClock, logger: env.logger, hostname: 'check-pass' };
+    const deps: LauncherDeps = { store: env.store, getConfig: () => env.config, drivers: openStackDrivers(await env.providerMap(), { getConfig: () => env.config }), clock: systemClock, logger: env.logger, hostname: 'check-pass' };
     checker = new ReadyNodeChecker(deps);
     // "small" is reached (host keys were scanned at launch); "unchecked" has host-key-checking off.
     const config = structuredClone(env.config);

@@ -12,6 +12,7 @@ import type { Clock } from '../../../src/util/clock.ts';
 import { systemClock } from '../../../src/util/clock.ts';
 import { simpleYaml } from '../launcher-env.ts';
 import { startCareEnv, type CareEnv } from './care-env.ts';
+import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 
 /** Real time moved forward by `offsetMs`: sleeps are real, decisions see the future. */
 function shiftedClock(): Clock & { offsetMs: number } {
@@ -39,7 +40,8 @@ describe('CleanupWorker', () => {
     config.labels.find((l) => l.name === 'aged')!.maxReadyAge = 60;
     env.config = config;
     providers = await env.providerMap();
-    const deps: LauncherDeps = { store: env.store, getConfig: () => env.config, providers, clock, logger: env.logger, metrics, hostname: 'cleanup-test' };
+    const drivers = openStackDrivers(providers, { getConfig: () => env.config, clock, logger: env.logger });
+    const deps: LauncherDeps = { store: env.store, getConfig: () => env.config, drivers, clock, logger: env.logger, metrics, hostname: 'cleanup-test' };
     worker = new CleanupWorker(deps);
   });
   afterAll(async () => { await env?.close(); });

@@ -1,6 +1,8 @@
 // The pure decisions behind cleanup, check and the ready-script, without ZooKeeper or a cloud.
 import { describe, expect, it } from 'vitest';
-import type { PortInfo, ServerInfo } from '../../../src/cloud/provider.ts';
+import type { PortInfo } from '../../../src/cloud/provider.ts';
+import type { InstanceInfo } from '../../../src/launcher/driver/driver.ts';
+import { toInstance } from '../../../src/launcher/driver/openstack-driver.ts';
 import { newNode } from '../../../src/model/factories.ts';
 import type { Node } from '../../../src/model/types.ts';
 import { nodeIdsClaimedTwice, planDownPorts, planLeakedServers, planRequestLockCleanup, REQUEST_LOCK_MAX_AGE_MS } from '../../../src/launcher/cleanup/leak-decisions.ts';
@@ -9,11 +11,11 @@ import { decideNodeHealth } from '../../../src/launcher/check/node-health.ts';
 import { nodepoolFiles } from '../../../src/launcher/ready-script/node-files.ts';
 import { installScriptCommand, readyScriptEnv, runScriptCommand, scriptNameProblem, shellQuote } from '../../../src/launcher/ready-script/script-command.ts';
 
-function server(id: string, metadata: Record<string, string>, status = 'ACTIVE'): ServerInfo {
-  return {
+function server(id: string, metadata: Record<string, string>, status = 'ACTIVE'): InstanceInfo {
+  return toInstance({
     externalId: id, name: `np-${id}`, status, metadata, az: null, region: null, hostId: null, fault: null, cores: 1, ram: 512,
     publicIpv4: null, privateIpv4: null, publicIpv6: null, interfaceIp: null,
-  };
+  });
 }
 
 const node = (over: Partial<Node>): Node => ({ ...newNode({ provider: 'p1', pool: 'main', type: ['small'] }, 1_000_000), id: '0000000001', ...over });
@@ -122,11 +124,11 @@ describe('node expiry', () => {
 });
 
 describe('decideNodeHealth', () => {
-  const base = { labelConfigured: true, externalId: 'srv', server: { status: 'ACTIVE', fault: null }, reachable: { ok: true as const } };
+  const base = { labelConfigured: true, externalId: 'srv', server: { status: 'ready' as const, rawStatus: 'ACTIVE', fault: null }, reachable: { ok: true as const } };
   it('is alive when ACTIVE and reachable', () => expect(decideNodeHealth(base)).toEqual({ alive: true }));
   it('names why a node is dead', () => {
     expect(decideNodeHealth({ ...base, server: null })).toEqual({ alive: false, reason: 'server srv no longer exists in the cloud' });
-    expect(decideNodeHealth({ ...base, server: { status: 'SHUTOFF', fault: null } })).toEqual({ alive: false, reason: 'server srv is SHUTOFF' });
+    expect(decideNodeHealth({ ...base, server: { status: 'other', rawStatus: 'SHUTOFF', fault: null } })).toEqual({ alive: false, reason: 'server srv is SHUTOFF' });
     expect(decideNodeHealth({ ...base, reachable: { ok: false, how: 'ssh login', error: 'ECONNREFUSED' } }))
       .toEqual({ alive: false, reason: 'ssh login failed: ECONNREFUSED' });
     expect(decideNodeHealth({ ...base, labelConfigured: false }).alive).toBe(false);

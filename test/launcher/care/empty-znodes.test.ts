@@ -41,7 +41,7 @@ describe('cleanup of empty node znodes', () => {
     expect(await store.isNodeEmpty(real.id)).toBe(false);
     expect(await store.isNodeEmpty('0000012345')).toBe(false);
 
-    const worker = new CleanupWorker({ store, getConfig: () => config, providers: new Map(), clock: systemClock, logger: silentLogger(), hostname: 'test' });
+    const worker = new CleanupWorker({ store, getConfig: () => config, drivers: new Map(), clock: systemClock, logger: silentLogger(), hostname: 'test' });
     await worker.runOnce();
     expect(await client.exists('/nodepool/nodes/0000099998')).toBeNull();
     expect(await client.exists('/nodepool/nodes/0000099999')).not.toBeNull();

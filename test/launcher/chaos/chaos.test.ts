@@ -7,16 +7,18 @@
 //
 // The current nodepool.yaml format (like upstream's) has no cron key: the launchers run their
 // cleanup every minute. The fast cleanup cron ('*/5 * * * * *') therefore runs here, in the test,
-// with the launcher's own CronRunner and CleanupWorker on a ZooKeeper session of its own.
+// with the launcher's own CronPass and CleanupWorker on a ZooKeeper session of its own.
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { OpenStackProvider } from '../../../src/cloud/openstack/provider.ts';
 import { CleanupWorker } from '../../../src/launcher/cleanup/cleanup-worker.ts';
-import { CronRunner } from '../../../src/launcher/crons.ts';
+import { CronPass } from '../../../src/launcher/cron-pass.ts';
+import { LauncherLoop } from '../../../src/launcher/launcher-loop.ts';
 import { ZkStore } from '../../../src/store/zk-store.ts';
 import { systemClock } from '../../../src/util/clock.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { startChaosEnv } from './chaos-env.ts';
 import { REQUESTOR, ZuulRequestor, type RequestOutcome } from './zuul-requestor.ts';
+import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 
 const JOBS = 30;
 const CONCURRENCY = 6;
@@ -55,13 +57,13 @@ describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze
     // Everything is made inside the test, so a retry (CI retries a failed test once) starts
     // from a fresh ZooKeeper, simulator and launcher processes, not from the failed run's.
     const stopCron = new AbortController();
-    let cron: CronRunner | undefined;
+    let cron: LauncherLoop | undefined;
     let cleanupProvider: OpenStackProvider | undefined;
     const e = await startChaosEnv({ yaml: YAML, zookeeperTimeoutSeconds: 6, faults: { errorRate: { compute: 0.2, network: 0.2 } } });
     const requestor = new ZuulRequestor(e.zuul);
     onTestFinished(async () => {
       stopCron.abort();
-      cron?.stop();
+      await cron?.stop();
       await requestor.close().catch(() => undefined);
       await cleanupProvider?.stop().catch(() => undefined);
       await e.close();
@@ -84,11 +86,14 @@ describe('chaos: two launcher processes, cloud faults, kill -9, ZooKeeper freeze
     await cleanupProvider.start();
     const cleanupDeps = {
       store: new ZkStore(cleanupClient, { logger: e.logger, clock: systemClock }), getConfig: () => e.config,
-      providers: new Map([['sim', cleanupProvider]]), clock: systemClock, logger: e.logger, hostname: 'chaos-cleanup',
+      drivers: openStackDrivers(new Map([['sim', cleanupProvider]]), { getConfig: () => e.config, clock: systemClock, logger: e.logger }), clock: systemClock, logger: e.logger, hostname: 'chaos-cleanup',
     };
     const cleanup = new CleanupWorker(cleanupDeps);
-    cron = new CronRunner(e.logger, stopCron.signal);
-    cron.schedule('cleanup', '*/5 * * * * *', cleanup);
+    const loop: LauncherLoop = new LauncherLoop([new CronPass({
+      name: 'cleanup', pattern: () => '*/5 * * * * *', worker: cleanup, clock: systemClock, logger: e.logger, track: (work) => { loop.track(work); },
+    })], systemClock, e.logger);
+    cron = loop;
+    loop.start();
 
     // The requestor: JOBS jobs, CONCURRENCY at a time; a server in ERROR every 4th job and a
     // quota refusal every 7th (on top of the 20 % 503s).

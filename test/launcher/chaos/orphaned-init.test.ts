@@ -50,7 +50,7 @@ describe('cleanup pass and orphaned init nodes', () => {
     const held = await make(300);
     const lock = await store.lockNode(held.id, { blocking: false });
     expect(lock).not.toBeNull();
-    const worker = new CleanupWorker({ store, getConfig: () => config, providers: new Map(), clock, logger: silentLogger(), hostname: 'test' });
+    const worker = new CleanupWorker({ store, getConfig: () => config, drivers: new Map(), clock, logger: silentLogger(), hostname: 'test' });
     await worker.runOnce();
     expect((await store.getNode(orphan.id))?.state).toBe('deleting');
     expect((await store.getNode(fresh.id))?.state).toBe('init');

@@ -9,14 +9,14 @@ import { silentLogger } from '../../../src/util/logger.ts';
 import type { StaticProviderConfig, StaticNodeConfig } from '../../../src/config/static-model.ts';
 import { StaticHostSync } from '../../../src/launcher/static/static-host-sync.ts';
 import { scanHostKeys } from '../../../src/launcher/nodescan-ssh/scan-host-keys.ts';
-import { waitForPort } from '../../../src/launcher/port-probe.ts';
+import { checkPortOpen } from '../../../src/launcher/static/port-check.ts';
 import type { Node } from '../../../src/model/types.ts';
 import { testZk, type TestZk } from '../../harness/zk.ts';
 import { TestSshd } from '../../helpers/sshd.ts';
 
 const hostCheck = {
   scanHostKeys,
-  probePort: (host: string, port: number, timeoutMs: number, signal: AbortSignal) => waitForPort(host, port, timeoutMs, systemClock, signal),
+  probePort: checkPortOpen,
 };
 
 function staticHost(sshd: TestSshd, extra: Partial<StaticNodeConfig> = {}): StaticNodeConfig {
