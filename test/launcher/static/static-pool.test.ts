@@ -170,6 +170,15 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
     await waitFor(async () => (await readyCount(c.address)) === 1, { timeoutMs: 20_000, message: 'host back with the right key' });
   });
 
+  it('nodepool delete --now removes a static node record without any cloud call; the host comes back', async () => {
+    const victim = (await staticNodes()).find((n) => n.state === 'ready' && n.allocated_to === null)!;
+    const r = await runEntry('cli/main.ts', ['-c', env.configPath, 'delete', victim.id, '--now']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await env.zuul.getNode(victim.id)).toBeNull();
+    await waitFor(async () => (await readyCount(victim.hostname!)) === MAX_JOBS[victim.hostname!], { timeoutMs: 20_000, message: 'host registered again' });
+  });
+
   it('removing a host while a job holds it: the job finishes, then the host is de-registered; adding it back registers it', async () => {
     const req = await request(['metal']);
     const end = await useNodes(req);
