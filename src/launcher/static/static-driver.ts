@@ -17,6 +17,8 @@ import { StaticHostSync, configuredHosts, type StaticSyncDeps } from './static-h
 export const LIVENESS_INTERVAL_MS = 60_000;
 /** How soon to sync again when nothing woke us (a host that was down may be back). */
 export const SYNC_INTERVAL_MS = 10_000;
+/** Another launcher holds the sync lock, or a used node is still locked by Zuul: look again soon. */
+const RETRY_SOON_MS = 1000;
 
 export interface StaticDriverOptions {
   /** The provider's current config (reloads swap it); undefined once removed. */
@@ -53,8 +55,8 @@ export class StaticDriver implements NodeDriver {
     const livenessDue = now - this.lastLiveness >= (this.opts.livenessIntervalMs ?? LIVENESS_INTERVAL_MS);
     const result = await this.hosts.pass(config, livenessDue, ctx.signal);
     if (result.synced && livenessDue) this.lastLiveness = now;
-    // Another launcher holds the lock: look again soon rather than on the slow cadence.
-    return result.synced ? (this.opts.syncIntervalMs ?? SYNC_INTERVAL_MS) : 1000;
+    if (!result.synced || result.blocked) return RETRY_SOON_MS;
+    return this.opts.syncIntervalMs ?? SYNC_INTERVAL_MS;
   }
 
   launch(): LaunchStateMachine {

@@ -30,6 +30,8 @@ export interface StaticSyncResult {
   /** false: another launcher holds the provider's sync lock; try again later. */
   synced: boolean;
   actions: StaticSyncAction[];
+  /** A node to remove was still locked (Zuul lets go of a used node moments later): look again soon. */
+  blocked: boolean;
 }
 
 export function configuredHosts(provider: StaticProviderConfig): ConfiguredHost[] {
@@ -52,8 +54,9 @@ export class StaticHostSync {
   /** One pass for one provider; `livenessDue` also re-checks hosts whose nodes are idle. */
   async pass(provider: StaticProviderConfig, livenessDue: boolean, signal: AbortSignal): Promise<StaticSyncResult> {
     const lock = await this.deps.store.lockStaticSync(provider.name, { blocking: false });
-    if (!lock) return { synced: false, actions: [] };
+    if (!lock) return { synced: false, actions: [], blocked: false };
     const done: StaticSyncAction[] = [];
+    let blocked = false;
     try {
       const hosts = configuredHosts(provider);
       let nodes = await this.providerNodes(provider.name);
@@ -69,6 +72,8 @@ export class StaticHostSync {
           if (await this.perform(provider.name, action)) {
             done.push(action);
             removed ||= action.kind === 'remove' || action.kind === 'deregister';
+          } else if (action.kind === 'remove') {
+            blocked = true;
           }
         }
         if (!removed) break;
@@ -77,7 +82,7 @@ export class StaticHostSync {
     } finally {
       await lock.release().catch((err) => this.log.warn({ provider: provider.name, err: String(err) }, 'cannot release the static-sync lock'));
     }
-    return { synced: true, actions: done };
+    return { synced: true, actions: done, blocked };
   }
 
   private async providerNodes(provider: string): Promise<Node[]> {

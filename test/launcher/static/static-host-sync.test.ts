@@ -120,6 +120,27 @@ describe('static host sync (real sshd, real ZooKeeper)', () => {
     expect([...sync.unavailable.values()]).toEqual([expect.stringMatching(/host key mismatch/)]);
   });
 
+  it('a used node still locked by Zuul is left for a moment and reported as blocked', async () => {
+    const [a] = sshds;
+    const sync = new StaticHostSync({ store, clock: systemClock, logger: silentLogger(), hostCheck });
+    const cfg = { ...provider([staticHost(a)]), name: 'blocked' };
+    await sync.pass(cfg, false, signal);
+    const [node] = (await store.listNodes()).filter((n) => n.provider === 'blocked');
+    const zuul = new ZkStore(await zk.connect(), { logger: silentLogger(), clock: systemClock });
+    const lock = (await zuul.lockNode(node.id, { blocking: true, timeoutMs: 5000 }))!;
+    const used = (await zuul.getNode(node.id))!;
+    used.state = 'used';
+    await zuul.storeNode(used);
+    const first = await sync.pass(cfg, false, signal);
+    expect(first).toMatchObject({ synced: true, blocked: true });
+    expect(await store.getNode(node.id)).not.toBeNull();
+    await lock.release();
+    const second = await sync.pass(cfg, false, signal);
+    expect(second.blocked).toBe(false);
+    expect(await store.getNode(node.id)).toBeNull();
+    expect((await store.listNodes()).filter((n) => n.provider === 'blocked').map((n) => n.state)).toEqual(['ready']);
+  });
+
   it('two launchers syncing at once register each host once', async () => {
     const [a] = sshds;
     const cfg = { ...provider([staticHost(a, { maxParallelJobs: 3 })]), name: 'shared' };
