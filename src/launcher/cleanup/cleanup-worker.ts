@@ -56,12 +56,12 @@ export class CleanupWorker implements PeriodicWorker {
       }
     }
     this.forgetRemovedProviders();
-    await task('lost-requests', () => resetLostRequests(deps, signal));
-    // One read of the nodes serves both age tasks; each re-reads its node under the lock.
+    // One read of the nodes serves the lost-request and age tasks; each re-reads its node under the lock.
     const nodes = await deps.store.listNodes().catch((err: unknown) => {
       deps.logger.warn({ err: String(err) }, 'cleanup: cannot list nodes; age tasks skipped this pass');
       return null;
     });
+    await task('lost-requests', () => resetLostRequests(deps, signal, nodes ?? undefined));
     if (nodes) {
       await task('max-ready-age', () => expireReadyNodes(deps, nodes));
       await task('max-hold-age', () => expireHeldNodes(deps, nodes));

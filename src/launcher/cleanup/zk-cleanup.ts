@@ -29,10 +29,10 @@ export async function cleanRequestLocks(deps: LauncherDeps): Promise<number> {
 }
 
 /** Pending requests whose launcher died (their lock is free): hand them back to every pool. */
-export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal): Promise<number> {
+export async function resetLostRequests(deps: LauncherDeps, signal?: AbortSignal, nodes?: readonly Node[]): Promise<number> {
   let reset = 0;
   const candidates = (await deps.store.listRequests()).filter((r) => r.state === 'pending');
-  const adoptedHere = candidates.length > 0 ? requestsThisHostResumes(deps, await deps.store.listNodes()) : new Set<string>();
+  const adoptedHere = candidates.length > 0 ? requestsThisHostResumes(deps, nodes ?? await deps.store.listNodes()) : new Set<string>();
   for (const candidate of candidates) {
     signal?.throwIfAborted();
     // This host's pool worker takes it over with its nodes (resume after a restart).
