@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(zookeeper libnetty-java openssh-client openssl python3-openstacksdk python3-yaml)
+# openssh-server: its sshd binary, started by the static-driver tests as their own processes.
+APT_PACKAGES=(zookeeper libnetty-java openssh-client openssh-server openssl python3-openstacksdk python3-yaml)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

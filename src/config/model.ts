@@ -1,5 +1,6 @@
 // The one internal, typed, frozen configuration both file formats load into.
 // Durations are seconds (as in the files); the daemons convert where they need ms.
+import type { StaticProviderConfig } from './static-model.ts';
 
 export interface ZookeeperServerConfig { host: string; port: number; chroot: string | null }
 export interface ZookeeperTlsConfig { cert: string; key: string; ca: string }
@@ -147,6 +148,8 @@ export interface NodepoolConfig {
   labels: LabelConfig[];
   diskimages: DiskImageConfig[];
   providers: ProviderConfig[];
+  /** `driver: static` providers (current format only); names are unique across both lists. */
+  staticProviders: StaticProviderConfig[];
   webapp: { port: number; listenAddress: string };
   elementsDir: string | null;
   imagesDir: string | null;

@@ -84,6 +84,7 @@ export function normalizeClassic(raw: RawClassic, input: unknown, ctx: Normalize
     labels,
     diskimages,
     providers: raw.providers.map((p, pi) => provider(p, pi, raw, ctx)),
+    staticProviders: [],
     webapp: { port: 8005, listenAddress: '127.0.0.1' },
     elementsDir: raw['elements-dir'] ?? null,
     imagesDir: raw['images-dir'] ?? null,

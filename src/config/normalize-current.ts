@@ -11,9 +11,11 @@ import type {
   ProviderDiskImageConfig,
 } from './model.ts';
 import type { Origins } from './origins.ts';
+import type { StaticProviderConfig } from './static-model.ts';
 import { orInfinity } from './schema/common.ts';
 import type { RawCurrent } from './schema/current.ts';
 import type { RawPool, RawProvider } from './schema/openstack-provider.ts';
+import { normalizeStaticProvider } from './normalize-static.ts';
 import { problemAt } from './schema-problems.ts';
 import type { YamlSource } from './yaml-source.ts';
 
@@ -39,7 +41,12 @@ export function normalizeCurrent(raw: RawCurrent, ctx: NormalizeContext): Nodepo
     return label;
   });
 
-  const providers = raw.providers.map((p, i) => provider(p, ['providers', i], ctx));
+  const providers: ProviderConfig[] = [];
+  const staticProviders: StaticProviderConfig[] = [];
+  raw.providers.forEach((p, i) => {
+    if (p.driver === 'static') staticProviders.push(normalizeStaticProvider(p, ['providers', i], ctx));
+    else providers.push(provider(p, ['providers', i], ctx));
+  });
 
   return {
     configFile: ctx.configFile,
@@ -51,6 +58,7 @@ export function normalizeCurrent(raw: RawCurrent, ctx: NormalizeContext): Nodepo
     labels,
     diskimages: resolved.diskimages,
     providers,
+    staticProviders,
     webapp: { port: raw.webapp.port, listenAddress: raw.webapp.listen_address },
     elementsDir: raw['elements-dir'] ?? null,
     imagesDir: raw['images-dir'] ?? null,

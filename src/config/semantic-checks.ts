@@ -4,6 +4,7 @@ import type { ConfigProblem } from './errors.ts';
 import type { NodepoolConfig, PoolConfig } from './model.ts';
 import type { Origins } from './origins.ts';
 import { problemAt } from './schema-problems.ts';
+import { staticLabelNames, staticProblems } from './static-checks.ts';
 
 export function semanticProblems(config: NodepoolConfig, origins: Origins): ConfigProblem[] {
   const out: ConfigProblem[] = [];
@@ -60,8 +61,10 @@ export function semanticProblems(config: NodepoolConfig, origins: Origins): Conf
   for (const provider of config.providers) for (const pool of provider.pools) for (const l of pool.labels) {
     pools.set(l.name, [...(pools.get(l.name) ?? []), pool]);
   }
+  const staticLabels = staticLabelNames(config);
   for (const label of config.labels) {
     const offering = pools.get(label.name) ?? [];
+    if (offering.length === 0 && staticLabels.has(label.name)) continue;
     if (offering.length === 0) {
       // A warning, not an error: upstream accepts it and a label may be provided later, but
       // every request for it will be declined until then.
@@ -73,5 +76,6 @@ export function semanticProblems(config: NodepoolConfig, origins: Origins): Conf
       report(label, 'min-ready', `min-ready ${label.minReady} is more than the ${capacity} server(s) its pools may hold (expected at most ${capacity})`, 'warning');
     }
   }
+  out.push(...staticProblems(config, origins));
   return out;
 }

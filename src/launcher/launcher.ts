@@ -26,6 +26,7 @@ import { CronPass } from './cron-pass.ts';
 import { poolKey } from './launcher-id.ts';
 import { reportLauncherStats } from './stats-reporter.ts';
 import { reportZkStats } from './zk-stats.ts';
+import { StaticProviders, STATIC_POOLS_PASS, STATIC_SYNC_PASS, type StaticProvidersOptions } from './static/static-providers.ts';
 
 /** Upstream's StatsWorker interval. */
 const STATS_INTERVAL_MS = 5000;
@@ -68,6 +69,8 @@ export interface LauncherOptions {
   driverFingerprint?: (provider: ProviderConfig) => string;
   /** Background refresh of image availability and pool components (ms). */
   refreshIntervalMs?: number;
+  /** Static providers' registration and liveness cadence (tests shorten it). */
+  staticHosts?: StaticProvidersOptions;
 }
 
 export class Launcher {
@@ -82,6 +85,8 @@ export class Launcher {
   private deleteWorker: DeleteWorker | null = null;
   private minReady: MinReadyWorker | null = null;
   private loop: LauncherLoop | null = null;
+  /** `driver: static` providers (config.staticProviders), run as two passes of the loop. */
+  private staticProviders: StaticProviders | null = null;
   private registration: ComponentRegistration<LauncherComponent> | null = null;
   private caches: { close(): Promise<void> }[] = [];
   private zkUsable = true;
@@ -154,12 +159,14 @@ export class Launcher {
       kind: 'launcher', hostname: deps.hostname, model_api: 0, state: 'running', version: this.shared.version,
     }, signal);
     stopped();
+    this.staticProviders = new StaticProviders(this.shared, this.opts.staticHosts);
     await this.syncPools();
     stopped();
     this.deleteWorker = new DeleteWorker(this.shared);
     this.deleteWorker.start();
     this.minReady = new MinReadyWorker(this.shared);
     this.loop = new LauncherLoop(this.passes(), deps.clock, deps.logger);
+    this.staticProviders.poke = (name) => this.loop?.poke(name);
     this.loop.start();
     this.state = 'running';
     this.ready = true;
@@ -186,6 +193,8 @@ export class Launcher {
       pass('images', async () => { if (this.zkUsable) await shared.images.refresh(deps.getConfig()); return every; }),
       pass('directory', async () => { if (this.zkUsable) await shared.directory.refresh(); return Math.min(every, 1000); }),
       pass('driver-sync', (signal) => this.syncDrivers(signal)),
+      pass(STATIC_SYNC_PASS, (signal) => this.staticProviders!.syncPass(signal)),
+      pass(STATIC_POOLS_PASS, (signal) => this.staticProviders!.poolPass(signal)),
       pass('pools', async (signal) => {
         for (const pool of this.pools.values()) if (!signal.aborted) await pool.runPass(signal);
         return POOL_PASS_MS;
@@ -255,6 +264,7 @@ export class Launcher {
       this.pools.delete(key);
       await worker.stop();
     }
+    await this.staticProviders?.follow(config);
   }
 
   /** A new valid config is in place (deps.getConfig returns it): follow it. Reloads are
@@ -297,6 +307,7 @@ export class Launcher {
     try {
       await this.registration?.reregister();
       for (const pool of this.pools.values()) await pool.reregister();
+      await this.staticProviders?.reregister();
       await this.shared?.directory.refresh();
     } catch (err) {
       this.deps.logger.error({ err: String(err) }, 're-registration after session loss failed');
@@ -323,6 +334,7 @@ export class Launcher {
     await step('min-ready', () => this.minReady?.stop());
     await step('loop', () => this.loop?.stop());
     await step('pools', async () => { await Promise.all([...this.pools.values()].map((p) => p.stop())); });
+    await step('static providers', () => this.staticProviders?.stop());
     await step('delete worker', () => this.deleteWorker?.stop());
     await step('registration', () => this.registration?.unregister());
     this.opts.connection?.off('state', this.onConnectionState);

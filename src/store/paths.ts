@@ -32,6 +32,8 @@ export const requestPath = (id: string) => `${REQUEST_ROOT}/${segment('request i
 export const requestSequencePrefix = (priority: string | number) => `${REQUEST_ROOT}/${formatPriority(priority)}-`;
 /** Beyond upstream: one launcher at a time decides min-ready (a lock beside upstream's stats election). */
 export const MIN_READY_LOCK = '/nodepool/elections/min-ready';
+/** Beyond upstream: one launcher at a time registers a static provider's hosts (no host twice). */
+export const staticSyncLockPath = (provider: string) => `/nodepool/elections/static-sync/${segment('provider', provider)}`;
 export const requestLockPath = (id: string) => `${REQUEST_LOCK_ROOT}/${segment('request id', id)}`;
 
 export const imagePath = (image: string) => `${IMAGE_ROOT}/${segment('image', image)}`;

@@ -92,6 +92,9 @@ export interface Store {
   requestCache(): RecordCache<NodeRequest>;
   /** Beyond upstream: one launcher at a time decides min-ready (/nodepool/elections/min-ready lock). */
   lockMinReady(options?: LockOptions): Promise<LockHandle | null>;
+  /** Beyond upstream: held while a launcher registers, updates or removes a static provider's
+   *  nodes, so two launchers never register the same host twice. */
+  lockStaticSync(provider: string, options?: LockOptions): Promise<LockHandle | null>;
 
   // ----- images (/nodepool/images/<image>/...)
   listImageNames(): Promise<string[]>;

@@ -22,7 +22,7 @@ import { exportImageData, importImageData } from './image-data.ts';
 import { createNodeCache, createRequestCache, type NodeCache } from './record-caches.ts';
 import { acquireStoreLock, type AcquireLock } from './lock-adapter.ts';
 import {
-  COMPONENT_ROOT, EXPLANATION_ROOT, IMAGE_ROOT, MIN_READY_LOCK, NODE_ROOT, REQUEST_LOCK_ROOT, REQUEST_ROOT, componentKindPath,
+  COMPONENT_ROOT, EXPLANATION_ROOT, IMAGE_ROOT, MIN_READY_LOCK, NODE_ROOT, staticSyncLockPath, REQUEST_LOCK_ROOT, REQUEST_ROOT, componentKindPath,
 } from './paths.ts';
 
 export interface ZkStoreOptions {
@@ -109,6 +109,7 @@ export class ZkStore implements Store {
   /** Each call starts a new cache (one watch, one full read): keep it and close() it. */
   requestCache(): RecordCache<NodeRequest> { return createRequestCache(this.ctx); }
   lockMinReady(options?: LockOptions): Promise<LockHandle | null> { return this.ctx.lock(MIN_READY_LOCK, options); }
+  lockStaticSync(provider: string, options?: LockOptions): Promise<LockHandle | null> { return this.ctx.lock(staticSyncLockPath(provider), options); }
 
   // ----- images
   listImageNames(): Promise<string[]> { return this.images.listImageNames(); }

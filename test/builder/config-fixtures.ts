@@ -30,7 +30,7 @@ export function nodepoolConfig(over: Partial<NodepoolConfig> = {}): NodepoolConf
   return {
     configFile: '/etc/nodepool/nodepool.yaml', format: 'current', scriptsDir: '/etc/nodepool/scripts',
     zookeeperServers: [{ host: '127.0.0.1', port: 2181, chroot: null }], zookeeperTls: null, zookeeperTimeout: 10,
-    labels: [], diskimages: [], providers: [], webapp: { port: 8005, listenAddress: '127.0.0.1' },
+    labels: [], diskimages: [], providers: [], staticProviders: [], webapp: { port: 8005, listenAddress: '127.0.0.1' },
     elementsDir: null, imagesDir: '/opt/nodepool/images', buildLogDir: '/var/log/nodepool/builds', buildLogRetention: 7,
     maxHoldAge: Infinity, tenantResourceLimits: [], cron: { check: '*/15 * * * *', cleanup: '* * * * *' }, deleteInterval: 5,
     ...over,

@@ -52,7 +52,7 @@ const invalid: Record<string, Expected[]> = {
   'wrong-type-min-ram.yaml': [['error', 14, 22, 'providers[0].pools[0].labels[0].min-ram', 'got string "lots" (expected number)']],
   'alias-without-anchor.yaml': [['error', 4, 16, 'labels[0].min-ready', 'alias *count has no anchor &count before it']],
   'merge-of-scalar.yaml': [['error', 4, 9, 'labels[0].<<', 'merge key << takes something that is not a mapping']],
-  'unsupported-driver.yaml': [['error', 4, 13, 'providers[0].driver', 'unsupported driver (expected openstack)']],
+  'unsupported-driver.yaml': [['error', 4, 13, 'providers[0].driver', 'unsupported driver "aws" (expected one of: openstack, static)']],
   'missing-cloud.yaml': [['error', 3, 5, 'providers[0].cloud', 'missing required key']],
   'cloud-image-id-and-name.yaml': [['error', 8, 21, 'providers[0].cloud-images[0].image-name', 'both image-id and image-name are set']],
   // Upstream leaves the placeholder as written: the port is then the string itself.

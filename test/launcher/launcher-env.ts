@@ -14,6 +14,7 @@ import { ZkStore } from '../../src/store/zk-store.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger, createLogger, type Logger } from '../../src/util/logger.ts';
 import { Launcher } from '../../src/launcher/launcher.ts';
+import type { StaticProvidersOptions } from '../../src/launcher/static/static-providers.ts';
 import { NodepoolMetrics } from '../../src/stats/metrics.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
 import { testZk, type TestZk } from '../harness/zk.ts';
@@ -44,7 +45,7 @@ export interface LauncherEnv {
   logger: Logger;
   /** What the launchers this env started emitted. */
   metrics: NodepoolMetrics;
-  newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient }): Promise<Launcher>;
+  newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient; staticHosts?: StaticProvidersOptions }): Promise<Launcher>;
   /** Another ZooKeeper session with its own store (a second launcher). */
   newSession(): Promise<{ client: ZooKeeperClient; store: ZkStore }>;
   /** The full nodepool.yaml text for a spawned launcher process. */
@@ -115,7 +116,7 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
         store: o.store ?? store, getConfig: () => env.config, drivers: openStackDrivers(map, { getConfig: () => env.config, clock: systemClock, logger, pollMs: 10 }), clock: systemClock, logger,
         hostname: o.hostname ?? 'test-host', metrics,
       };
-      const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200 });
+      const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200, staticHosts: o.staticHosts });
       launchers.push(launcher);
       await launcher.start();
       return launcher;

@@ -36,7 +36,7 @@ export async function runConfigValidate(opts: ConfigValidateOptions, io: ConfigV
   const c = result.config;
   const poolLabels = c.providers.reduce((n, p) => n + p.pools.reduce((m, pool) => m + pool.labels.length, 0), 0);
   io.stdout.write(
-    `${opts.config}: valid (${c.format} format; ${c.providers.length} provider(s), ${c.labels.length} label(s), ` +
+    `${opts.config}: valid (${c.format} format; ${c.providers.length + c.staticProviders.length} provider(s), ${c.labels.length} label(s), ` +
       `${poolLabels} pool label(s), ${c.diskimages.length} diskimage(s); ${result.warnings.length} warning(s))\n`,
   );
   return 0;

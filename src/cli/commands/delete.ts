@@ -18,11 +18,13 @@ export async function runDelete(ctx: CliContext, rawId: string, options: { now?:
   }
   const { node, lock } = await lockExistingNode(ctx, rawId);
   try {
-    if (options.now && node.provider && !ctx.config.providers.some((p) => p.name === node.provider)) {
+    // A static host is not ours to delete: --now only removes its record (the launcher registers it again).
+    const isStatic = ctx.config.staticProviders.some((p) => p.name === node.provider);
+    if (options.now && node.provider && !isStatic && !ctx.config.providers.some((p) => p.name === node.provider)) {
       throw new CliError(`provider ${node.provider} of node ${node.id} is not defined in ${ctx.config.configFile}; nothing changed`);
     }
     // Reach the cloud before changing anything, so a bad clouds.yaml leaves the node as it was.
-    const provider = options.now && node.external_id && node.provider ? await ctx.openProvider(node.provider) : null;
+    const provider = options.now && !isStatic && node.external_id && node.provider ? await ctx.openProvider(node.provider) : null;
     node.state = 'deleting';
     node.state_time = ctx.clock.now() / 1000;
     await ctx.store.storeNode(node);

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { name, strictMap, stringMap, zookeeperServer, zookeeperTls } from './common.ts';
 import { diskimageSchema } from './diskimages.ts';
-import { openstackProviderSchema } from './openstack-provider.ts';
+import { providerSchema } from './providers.ts';
 
 export const labelSchema = strictMap({
   name,
@@ -23,7 +23,7 @@ export const currentSchema = strictMap({
   'zookeeper-timeout': z.number().positive().default(10.0),
   labels: z.array(labelSchema).default([]),
   diskimages: z.array(diskimageSchema).default([]),
-  providers: z.array(openstackProviderSchema).default([]),
+  providers: z.array(providerSchema).default([]),
   webapp: strictMap({
     port: z.number().int().min(0).max(65535).default(8005),
     // Upstream binds 0.0.0.0; a status app should not face the network unless asked to.
