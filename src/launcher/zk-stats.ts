@@ -6,7 +6,7 @@
 // gauges are 0 too, sent so upstream's dashboards find every series.
 import type { Metrics } from '../stats/metrics.ts';
 
-interface QueueSource { queuedRequests?: number }
+interface QueueSource { queuedRequests?: number; requestsByOp?: ReadonlyMap<string, number> }
 interface CacheSource { pendingReads?: () => number }
 
 export function zkGauges(hostname: string, client: unknown, caches: { node?: unknown; request?: unknown }): Map<string, number> {
@@ -14,6 +14,9 @@ export function zkGauges(hostname: string, client: unknown, caches: { node?: unk
   const g = new Map<string, number>();
   const queued = (client as QueueSource | undefined)?.queuedRequests;
   g.set(`${root}.client.connection_queue`, typeof queued === 'number' ? queued : 0);
+  // Beyond upstream: requests this launcher sent since start, by operation (a running total).
+  const byOp = (client as QueueSource | undefined)?.requestsByOp;
+  if (byOp instanceof Map) for (const [op, n] of byOp) g.set(`${root}.client.requests.${op}`, n);
   for (const [name, cache] of [['node_cache', caches.node], ['request_cache', caches.request], ['image_cache', undefined]] as const) {
     const reads = (cache as CacheSource | undefined)?.pendingReads;
     g.set(`${root}.${name}.event_queue`, typeof reads === 'function' ? reads.call(cache) : 0);

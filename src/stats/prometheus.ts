@@ -21,6 +21,7 @@ const MAPPINGS: readonly Mapping[] = [
   { pattern: /^nodepool\.provider\.([^.]+)\.max_servers$/, name: 'nodepool_provider_max_servers', labels: ['provider'] },
   { pattern: /^nodepool\.provider\.([^.]+)\.pool\.([^.]+)\.addressable_requests$/, name: 'nodepool_provider_pool_addressable_requests', labels: ['provider', 'pool'] },
   { pattern: /^nodepool\.provider\.([^.]+)\.leaked\.([^.]+)$/, name: 'nodepool_provider_leaked', labels: ['provider', 'type'] },
+  { pattern: /^nodepool\.launcher\.(.+)\.zk\.client\.requests\.([^.]+)$/, name: 'nodepool_launcher_zk_requests', labels: ['hostname', 'op'] },
   { pattern: /^nodepool\.unreadable_records\.([^.]+)$/, name: 'nodepool_unreadable_records', labels: ['kind'] },
   { pattern: /^nodepool\.tenant_limits\.([^.]+)\.([^.]+)$/, name: 'nodepool_tenant_limits', labels: ['tenant', 'limit'] },
   { pattern: /^nodepool\.dib_image_build\.([^.]+)\.status\.duration$/, name: 'nodepool_dib_image_build', labels: ['image'] },

@@ -48,6 +48,9 @@ function loss(message: string, path?: string): ConnectionLossError {
   return new ConnectionLossError(ErrorCode.CONNECTION_LOSS, message, path);
 }
 
+/** Opcode → name, for the request counters. */
+const OP_NAMES = new Map<number, string>(Object.entries(OpCode).map(([name, code]) => [code, name]));
+
 export class ZkSession extends EventEmitter {
   state: ConnectionState = 'connecting';
   sessionId = 0n;
@@ -80,6 +83,10 @@ export class ZkSession extends EventEmitter {
   /** Why the latest connection ended, for the message when connect() gives up. */
   private lastError: Error | undefined;
   private closing: Promise<void> | undefined;
+
+  /** Requests this client submitted, by operation (pings and watch re-registration excluded):
+   *  the launcher's own ZooKeeper cost, exported as a metric and read by bench/launcher. */
+  readonly requestsByOp = new Map<string, number>();
 
   /** Requests sent and awaiting a reply plus those waiting for a connection (a stats gauge). */
   get queuedRequests(): number {
@@ -177,6 +184,8 @@ export class ZkSession extends EventEmitter {
   /** Sends a request; the handler turns (error code, reply body) into the result or throws. */
   protected submit<T>(xid: number, frame: Buffer, path: string, handle: ReplyHandler<T>, maxReplyBytes?: number): Promise<T> {
     if (this.state === 'closed') return Promise.reject(loss('client closed', path));
+    const op = OP_NAMES.get(frame.readInt32BE(8)) ?? 'other';
+    this.requestsByOp.set(op, (this.requestsByOp.get(op) ?? 0) + 1);
     return new Promise<T>((resolve, reject) => {
       const p: Pending = { xid, path, frame, handle, maxReplyBytes, sentAt: 0, resolve: resolve as (v: unknown) => void, reject };
       if (this.conn && this.connReady) {
