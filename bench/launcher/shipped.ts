@@ -76,11 +76,15 @@ const total = (m: Map<string, number>) => [...m.values()].reduce((x, y) => x + y
 const callsLine = (m: Map<string, number>, per: number) =>
   [...m].sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${(v / per).toFixed(2)}`).join(', ');
 
-/** The launcher's own count of ZooKeeper requests, from its Prometheus /metrics (null if it exports none). */
+/** The launcher's own count of ZooKeeper requests, from its Prometheus /metrics (null if it
+ *  exports none). The figure is refreshed with the stats pass (every 5 s), so wait that long
+ *  after the work before reading it. */
+const STATS_INTERVAL_MS = 5000;
 async function launcherZkRequests(port: number): Promise<Map<string, number> | null> {
+  await new Promise((r) => setTimeout(r, STATS_INTERVAL_MS + 500));
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^nodepool_zk_requests_total\{op="([^"]+)"\} (\d+)/gm)) out.set(m[1], Number(m[2]));
+  for (const m of text.matchAll(/^nodepool_launcher_zk_requests\{hostname="[^"]*",op="([^"]+)"\} (\d+)/gm)) out.set(m[1], Number(m[2]));
   return out.size ? out : null;
 }
 
@@ -182,16 +186,16 @@ providers:
     console.log(`sequential (${SEQUENTIAL} single-node requests): request→fulfilled minus boot p50 ${f1(pct(seq.overheadsMs, 50))} ms, p95 ${f1(pct(seq.overheadsMs, 95))} ms${seq.failed ? `, FAILED ${seq.failed}` : ''}`);
     await ask({ cmd: 'drain' });
 
+    const lz0 = await launcherZkRequests(webPort);
     const cpu0 = cpuNow();
     const mntr0 = await mntr(zk.host, zk.plainPort);
     const sim0 = await simCalls(sim.url);
-    const lz0 = await launcherZkRequests(webPort);
     const b = await ask({ cmd: 'burst', n: REQUESTS });
     const drained = await ask({ cmd: 'drain' });
     const cpu1 = cpuNow();
     const mntr1 = await mntr(zk.host, zk.plainPort);
     const burstCalls = diffCalls(sim0, await simCalls(sim.url));
-    const lz1 = await launcherZkRequests(webPort);
+    const lz1 = await launcherZkRequests(webPort); // includes ~5 s of idle requests after the drain
     const nodes = b.nodes as number;
     console.log(`burst: ${REQUESTS} requests, ${nodes} nodes; failed ${b.failed}${b.errors.length ? `; errors: ${b.errors.slice(0, 3).join('; ')}` : ''}`);
     console.log(`  nodes/s (to last fulfilment): ${f1(nodes / (b.wallMs / 1000))}  (wall ${(b.wallMs / 1000).toFixed(2)} s; all returned ${(b.returnedMs / 1000).toFixed(2)} s; all deleted ${(drained.drainedMs / 1000).toFixed(2)} s later)`);
@@ -204,7 +208,7 @@ providers:
       const sent = diffCalls(lz0, lz1);
       console.log(`  ZooKeeper requests sent by the launcher (its own count): ${(total(sent) / nodes).toFixed(1)} per node (${callsLine(sent, nodes)})`);
     } else {
-      console.log('  ZooKeeper requests sent by the launcher: not exported by this build (no nodepool_zk_requests_total in /metrics)');
+      console.log('  ZooKeeper requests sent by the launcher: not exported by this build (no nodepool_launcher_zk_requests in /metrics)');
     }
     console.log(`  CPU seconds during the burst: ${Object.keys(pids).map((k) => `${k} ${f1(cpu1[k as keyof typeof pids] - cpu0[k as keyof typeof pids])}`).join(', ')} (2 cores shared)`);
   }

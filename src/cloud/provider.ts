@@ -130,6 +130,9 @@ export interface CloudProvider {
   listImages(): Promise<CloudImage[]>;
   /** A cloud image by id or name (cloud-images). */
   findImage(idOrName: string): Promise<CloudImage | null>;
+  /** findImage answered from a shared cache (found: minutes; missing: a minute), for callers
+   *  that ask often (launches, the launcher's image-availability pass). */
+  cachedImage(idOrName: string): Promise<CloudImage | null>;
   /** clouds.yaml image_format, or the classic image-type, or qcow2. */
   imageFormat(): string;
 

@@ -1,5 +1,8 @@
-// Nodepool's OpenStack delete state machine: floating IPs of the server's ports → delete the
-// server → wait until it is gone. Idempotent: a server that is already gone completes at once.
+// Nodepool's OpenStack delete state machine: floating IPs of the server → delete the server →
+// wait until it is gone. Idempotent: a server that is already gone completes at once.
+// As upstream's adapter, the floating IPs are those Nova's server record shows (from the shared
+// server list), so a server without one costs no Neutron call; one Nova does not show yet is
+// released with the port and removed by the cleanup cron's unattached floating IP sweep.
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/logger.ts';
 import { CloudTimeoutError, TerminalError } from '../errors.ts';
@@ -58,12 +61,14 @@ export class OpenStackDeleteStateMachine implements DeleteStateMachine {
 
   private async deleteFloatingIps(): Promise<void> {
     const { neutron, logger } = this.ctx;
-    const ports = await neutron.listPorts({ device_id: this.externalId });
-    for (const port of ports) {
-      for (const fip of await neutron.listFloatingIps({ port_id: port.id })) {
-        await neutron.deleteFloatingIp(fip.id);
-        logger.info({ externalId: this.externalId, fip: fip.floating_ip_address }, 'floating ip deleted');
-      }
+    const server = (await this.ctx.servers()).data.find((s) => s.id === this.externalId);
+    // Not in the shared list (created after it was fetched, or already gone): ask Neutron.
+    const fips = server
+      ? (await Promise.all(floatingAddresses(server).map((addr) => neutron.listFloatingIps({ floating_ip_address: addr })))).flat()
+      : (await Promise.all((await neutron.listPorts({ device_id: this.externalId })).map((port) => neutron.listFloatingIps({ port_id: port.id })))).flat();
+    for (const fip of fips) {
+      await neutron.deleteFloatingIp(fip.id);
+      logger.info({ externalId: this.externalId, fip: fip.floating_ip_address }, 'floating ip deleted');
     }
   }
 
@@ -90,4 +95,12 @@ export class OpenStackDeleteStateMachine implements DeleteStateMachine {
     this.complete = true;
     this.ctx.logger.info({ externalId: this.externalId }, 'server deleted');
   }
+}
+
+function floatingAddresses(server: NovaServer): string[] {
+  const out = new Set<string>();
+  for (const list of Object.values(server.addresses ?? {})) {
+    for (const a of list ?? []) if (a['OS-EXT-IPS:type'] === 'floating') out.add(a.addr);
+  }
+  return [...out];
 }

@@ -26,6 +26,7 @@ import { reportApiCall } from '../../stats/api-call-metrics.ts';
 import { toServerInfo } from './server-info.ts';
 import { OpenStackSession } from './session.ts';
 import { TtlCache } from './ttl-cache.ts';
+import { ImageLookupCache } from './image-lookup-cache.ts';
 
 export interface OpenStackProviderOptions {
   /** Caches, state-machine timeouts, image wait polling; and HTTP waits unless httpClock is given. */
@@ -49,6 +50,8 @@ export interface OpenStackProviderOptions {
 
 /** Flavors, networks and images change rarely; a 400 from Nova clears them early. */
 const RESOURCE_TTL_MS = 5 * 60_000;
+/** How soon a cloud image that was not found is looked up again. */
+const MISSING_IMAGE_TTL_MS = 60_000;
 
 export class OpenStackProvider implements CloudProvider {
   readonly name: string;
@@ -67,7 +70,9 @@ export class OpenStackProvider implements CloudProvider {
   private readonly serverCache: TtlCache<NovaServer[]>;
   private readonly flavorCache: TtlCache<FlavorInfo[]>;
   private readonly networkCache: TtlCache<NeutronNetwork[]>;
-  private readonly networkIdCache = new Map<string, string>();
+  /** Network name or id → id; concurrent first launches share one lookup. */
+  private readonly networkIdCache = new Map<string, Promise<string>>();
+  private readonly imageLookups: ImageLookupCache<CloudImage>;
 
   constructor(config: ProviderConfig, cloud: CloudConfig, options: OpenStackProviderOptions) {
     this.name = config.name;
@@ -97,6 +102,7 @@ export class OpenStackProvider implements CloudProvider {
         .map((f) => ({ id: String(f.id), name: f.name, vcpus: f.vcpus, ram: f.ram, disk: f.disk })),
     );
     this.networkCache = new TtlCache(RESOURCE_TTL_MS, clock, () => this.neutron.listNetworks());
+    this.imageLookups = new ImageLookupCache(clock, (idOrName) => this.findImage(idOrName), { foundMs: RESOURCE_TTL_MS, missingMs: MISSING_IMAGE_TTL_MS });
   }
 
   async start(): Promise<void> {
@@ -210,6 +216,11 @@ export class OpenStackProvider implements CloudProvider {
     return (await this.glance.listImages()).map(cloudImage);
   }
 
+  /** findImage through the shared lookup cache (launches and the availability pass). */
+  cachedImage(idOrName: string): Promise<CloudImage | null> {
+    return this.imageLookups.get(idOrName);
+  }
+
   async findImage(idOrName: string): Promise<CloudImage | null> {
     const byName = await this.glance.listImages({ name: idOrName });
     const best = byName.find((i) => i.status === 'active') ?? byName[0];
@@ -247,7 +258,7 @@ export class OpenStackProvider implements CloudProvider {
   private async imageRefFor(spec: CreateServerSpec): Promise<string> {
     if (spec.imageId) return spec.imageId;
     if (spec.imageName) {
-      const image = await this.findImage(spec.imageName);
+      const image = await this.cachedImage(spec.imageName);
       if (image) return image.id;
       throw new TerminalError(`image ${spec.imageName} not found`, { service: 'image' });
     }
@@ -259,10 +270,11 @@ export class OpenStackProvider implements CloudProvider {
     for (const n of namesOrIds) {
       let id = this.networkIdCache.get(n);
       if (!id) {
-        id = (await this.neutron.findNetwork(n)).id;
+        id = this.neutron.findNetwork(n).then((net) => net.id);
         this.networkIdCache.set(n, id);
+        id.catch(() => { if (this.networkIdCache.get(n) === id) this.networkIdCache.delete(n); });
       }
-      ids.push(id);
+      ids.push(await id);
     }
     return ids;
   }
@@ -288,6 +300,7 @@ export class OpenStackProvider implements CloudProvider {
     this.flavorCache.invalidate();
     this.networkCache.invalidate();
     this.networkIdCache.clear();
+    this.imageLookups.invalidate();
   }
 }
 

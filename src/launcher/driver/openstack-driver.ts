@@ -188,7 +188,7 @@ export class OpenStackDriver implements NodeDriver {
   }
 
   async cloudImageExists(idOrName: string): Promise<boolean> {
-    return (await this.cloud.findImage(idOrName)) !== null;
+    return (await this.cloud.cachedImage(idOrName)) !== null;
   }
 
   availabilityZones(): Promise<string[]> {
