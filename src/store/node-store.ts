@@ -125,6 +125,13 @@ export class NodeStore {
       } catch (err) {
         if (!(err instanceof NotEmptyError) && !(err instanceof NoNodeError)) throw err;
       }
+      // Waiting contenders go before ours: a waiter whose predecessor vanished while its own
+      // contender still existed would take the lock of a record being deleted.
+      const lockDir = lock.lockDir;
+      const ours = lock.nodePath.slice(lockDir.length + 1);
+      for (const name of (await childrenOrEmpty(this.ctx.client, lockDir)).filter((n) => n !== ours)) {
+        await this.ctx.client.deleteRecursive(`${lockDir}/${name}`);
+      }
     }
     await this.ctx.client.deleteRecursive(path);
   }
@@ -137,7 +144,6 @@ export class NodeStore {
    * null when someone else holds it (non-blocking), on timeout, or when the node is gone: the
    * lock dir is only created below an existing node, so locking never resurrects a deleted node.
    */
-  /** null when someone else holds it (non-blocking), on timeout, or when the node is gone. */
   async lockNode(id: string, options?: LockOptions): Promise<LockHandle | null> {
     return lockBelowExisting(this.ctx, nodeLockPath(id), options);
   }

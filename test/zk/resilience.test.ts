@@ -23,17 +23,36 @@ function recordStates(client: ZooKeeperClient): ConnectionState[] {
 }
 
 /** Ends a client's session from outside: another connection resumes it and closes it. */
+/**
+ * Expires the victim's session: another client resumes it and closes it. The victim reconnects
+ * as soon as its connection is taken, and when it gets back in before the close arrives the
+ * thief's close goes nowhere (the server dropped the thief's connection): then steal it again,
+ * until an ephemeral marker of the session is gone on the server.
+ */
 async function expireSession(zk: TestZk, victim: ZooKeeperClient): Promise<void> {
-  const thief = createZkClient({
-    servers: zk.servers,
-    tls: zk.transport === 'tls' ? zk.tls : undefined,
-    sessionId: victim.sessionId,
-    sessionPassword: victim.sessionPassword,
-    sessionTimeoutMs: SESSION_MS,
-  });
-  await thief.connect();
-  expect(thief.sessionId).toBe(victim.sessionId);
-  await thief.close();
+  const session = victim.sessionId;
+  const marker = await victim.create('/expiry-marker-', '', CreateMode.EPHEMERAL_SEQUENTIAL);
+  const observer = await zk.connect();
+  try {
+    for (let attempt = 1; ; attempt++) {
+      const thief = createZkClient({
+        servers: zk.servers,
+        tls: zk.transport === 'tls' ? zk.tls : undefined,
+        sessionId: session,
+        sessionPassword: victim.sessionPassword,
+        sessionTimeoutMs: SESSION_MS,
+      });
+      await thief.connect();
+      expect(thief.sessionId).toBe(session);
+      await thief.close();
+      const gone = await waitFor(async () => (await observer.exists(marker)) === null, { timeoutMs: 3000, message: 'session closed' })
+        .then(() => true, () => false);
+      if (gone) return;
+      if (attempt === 3) throw new Error(`session ${session} still alive after ${attempt} steal-and-close attempts`);
+    }
+  } finally {
+    await observer.close();
+  }
 }
 
 let server: ZkServerHandle;
