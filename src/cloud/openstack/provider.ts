@@ -50,6 +50,7 @@ export interface OpenStackProviderOptions {
 
 /** Flavors, networks and images change rarely; a 400 from Nova clears them early. */
 const RESOURCE_TTL_MS = 5 * 60_000;
+const SERVER_LIST_MIN_TTL_MS = 100;
 /** How soon a cloud image that was not found is looked up again. */
 const MISSING_IMAGE_TTL_MS = 60_000;
 
@@ -95,7 +96,9 @@ export class OpenStackProvider implements CloudProvider {
     this.neutron = new NeutronClient(session);
     this.cinder = new CinderClient(session);
     const clock = options.clock;
-    this.serverCache = new TtlCache(options.serverListTtlMs ?? 1000, clock, () => this.nova.listServers());
+    // One server list serves every launch and delete waiting on it; it is fetched only when one
+    // asks, as often as the provider's rate allows but never more than every 100 ms.
+    this.serverCache = new TtlCache(options.serverListTtlMs ?? defaultServerListTtlMs(config.rate), clock, () => this.nova.listServers());
     this.flavorCache = new TtlCache(RESOURCE_TTL_MS, clock, async () =>
       (await this.nova.listFlavors())
         .filter((f) => !f['OS-FLV-DISABLED:disabled'])
@@ -302,6 +305,11 @@ export class OpenStackProvider implements CloudProvider {
     this.networkIdCache.clear();
     this.imageLookups.invalidate();
   }
+}
+
+/** The server list's lifetime at the provider's `rate` (seconds between calls). */
+export function defaultServerListTtlMs(rateSeconds: number): number {
+  return Math.max(SERVER_LIST_MIN_TTL_MS, Number.isFinite(rateSeconds) && rateSeconds > 0 ? Math.round(rateSeconds * 1000) : 0);
 }
 
 function cloudImage(image: GlanceImage): CloudImage {
