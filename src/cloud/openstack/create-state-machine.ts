@@ -23,6 +23,8 @@ export interface CreateContext {
   networkIds(names: string[]): Promise<string[]>;
   addressContext(): Promise<AddressContext & { floatingNetworkId: string | null }>;
   toInfo(server: NovaServer, fips: NeutronFloatingIp[]): Promise<ServerInfo>;
+  /** Remembered so the server's delete finds it even while Nova's record does not show it. */
+  floatingIpAttached(serverId: string, fip: NeutronFloatingIp): void;
   /** Nova said 400: image/flavor/network caches may be stale. */
   invalidateCaches(): void;
   /** A live server with exactly this name, if any. */
@@ -133,6 +135,7 @@ export class OpenStackCreateStateMachine implements CreateStateMachine {
         // The port shows up in Neutron shortly after ACTIVE on some clouds; look again next time.
         if (!port) return null;
         this.fip = await ctx.neutron.createFloatingIp(addrCtx.floatingNetworkId, port.id);
+        ctx.floatingIpAttached(server.id, this.fip);
         this.state = 'creating floating ip';
         ctx.logger.info({ externalId: server.id, fip: this.fip.floating_ip_address }, 'floating ip created');
         return null;

@@ -1,13 +1,15 @@
 // Nodepool's OpenStack delete state machine: floating IPs of the server → delete the server →
 // wait until it is gone. Idempotent: a server that is already gone completes at once.
-// As upstream's adapter, the floating IPs are those Nova's server record shows (from the shared
-// server list), so a server without one costs no Neutron call; one Nova does not show yet is
-// released with the port and removed by the cleanup cron's unattached floating IP sweep.
+// The floating IPs are those this process attached to the server (Nova's record can lag
+// Neutron's, so a delete soon after the create may not see them there) and, as upstream's
+// adapter, those Nova's record shows (from the shared server list); a server without one costs
+// no Neutron call. One attached by an earlier process that Nova does not show is released with
+// the port and removed by the cleanup cron's unattached floating IP sweep.
 import type { Clock } from '../../util/clock.ts';
 import type { Logger } from '../../util/logger.ts';
 import { CloudTimeoutError, TerminalError } from '../errors.ts';
 import type { DeleteStateMachine } from '../provider.ts';
-import type { NeutronClient } from './neutron.ts';
+import type { NeutronClient, NeutronFloatingIp } from './neutron.ts';
 import type { NovaClient, NovaServer } from './nova.ts';
 
 export interface DeleteContext {
@@ -17,6 +19,9 @@ export interface DeleteContext {
   logger: Logger;
   /** The 1 s cached server list and the time its fetch started. */
   servers(): Promise<{ data: NovaServer[]; fetchedAt: number }>;
+  /** The floating IPs this process attached to a server, and forgetting them once deleted. */
+  attachedFloatingIps(serverId: string): NeutronFloatingIp[];
+  forgetFloatingIps(serverId: string): void;
   /** From the first advance(); CloudTimeoutError after this. */
   deleteTimeoutMs: number;
 }
@@ -61,15 +66,19 @@ export class OpenStackDeleteStateMachine implements DeleteStateMachine {
 
   private async deleteFloatingIps(): Promise<void> {
     const { neutron, logger } = this.ctx;
+    const attached = this.ctx.attachedFloatingIps(this.externalId);
+    const known = new Set(attached.map((f) => f.floating_ip_address));
     const server = (await this.ctx.servers()).data.find((s) => s.id === this.externalId);
     // Not in the shared list (created after it was fetched, or already gone): ask Neutron.
-    const fips = server
-      ? (await Promise.all(floatingAddresses(server).map((addr) => neutron.listFloatingIps({ floating_ip_address: addr })))).flat()
-      : (await Promise.all((await neutron.listPorts({ device_id: this.externalId })).map((port) => neutron.listFloatingIps({ port_id: port.id })))).flat();
-    for (const fip of fips) {
+    const found = server
+      ? (await Promise.all(floatingAddresses(server).filter((a) => !known.has(a)).map((addr) => neutron.listFloatingIps({ floating_ip_address: addr })))).flat()
+      : attached.length > 0 ? [] : (await Promise.all((await neutron.listPorts({ device_id: this.externalId })).map((port) => neutron.listFloatingIps({ port_id: port.id })))).flat();
+    for (const fip of [...attached, ...found]) {
+      // Already gone (false) is as good as deleted.
       await neutron.deleteFloatingIp(fip.id);
       logger.info({ externalId: this.externalId, fip: fip.floating_ip_address }, 'floating ip deleted');
     }
+    this.ctx.forgetFloatingIps(this.externalId);
   }
 
   private async deleteServer(): Promise<void> {

@@ -74,6 +74,8 @@ export class OpenStackProvider implements CloudProvider {
   /** Network name or id → id; concurrent first launches share one lookup. */
   private readonly networkIdCache = new Map<string, Promise<string>>();
   private readonly imageLookups: ImageLookupCache<CloudImage>;
+  /** Server id → floating IPs this process attached; dropped when the server is deleted. */
+  private readonly attachedFips = new Map<string, NeutronFloatingIp[]>();
 
   constructor(config: ProviderConfig, cloud: CloudConfig, options: OpenStackProviderOptions) {
     this.name = config.name;
@@ -128,6 +130,7 @@ export class OpenStackProvider implements CloudProvider {
       networkIds: (names) => this.networkIds(names),
       addressContext: () => this.addressContext(),
       toInfo: async (server, fips) => this.info(server, fips),
+      floatingIpAttached: (serverId, fip) => this.attachedFips.set(serverId, [...(this.attachedFips.get(serverId) ?? []), fip]),
       invalidateCaches: () => this.invalidateResourceCaches(),
       findByName: (name) => this.novaServerByName(name),
       launchTimeoutMs: this.config.launchTimeout * 1000,
@@ -141,6 +144,8 @@ export class OpenStackProvider implements CloudProvider {
       clock: this.options.clock,
       logger: this.logger,
       servers: () => this.serverCache.getWithTime(),
+      attachedFloatingIps: (serverId) => this.attachedFips.get(serverId) ?? [],
+      forgetFloatingIps: (serverId) => this.attachedFips.delete(serverId),
       deleteTimeoutMs: this.options.deleteTimeoutMs ?? 600_000,
     });
   }

@@ -25,6 +25,7 @@ function context(servers: NovaServer[], overrides: Partial<CreateContext> & { no
       floatingIps: fips.map((f) => ({ address: f.floating_ip_address, fixedAddress: f.fixed_ip_address })),
     }, new Map(), null),
     invalidateCaches: () => undefined,
+    floatingIpAttached: () => undefined,
     findByName: async (name: string) => servers.find((s) => s.name === name) ?? null,
     launchTimeoutMs: 3_600_000,
     ...overrides,
