@@ -95,7 +95,7 @@ describe('foreign records under every path we read', () => {
     const logger = silentLogger();
     const store = new ZkStore(client, { logger, clock: systemClock });
     await store.init();
-    const sim = await startSimulator({ config: { buildDelayMs: 100, deleteDelayMs: 20, ssh: { enabled: false } } });
+    const sim = await startSimulator({ config: { buildDelayMs: 100, deleteDelayMs: 20, quotas: { instances: 200, cores: 800, ram: 2_000_000 }, ssh: { enabled: false } } });
     const procs: { name: string; proc: ChildProcess; out: string[]; exited: Promise<unknown> }[] = [];
     let requestor: ZuulRequestor | undefined;
     let provider: OpenStackProvider | undefined;
@@ -171,6 +171,9 @@ describe('foreign records under every path we read', () => {
     const launcher = start('launcher', 'launcher/main.ts', ['-c', configPath], { NODEPOOL_SERVER_LIST_TTL_MS: '100' });
     const fail = (what: string) => (err: unknown) => { throw new Error(`${logTail()}\n${what}: ${String(err)}`); };
 
+    // The label boots the builder's image: requests start once its upload is ready.
+    await waitFor(async () => (await store.latestReadyUpload('img', 'sim'))?.external_id, { timeoutMs: 45_000, intervalMs: 200, message: 'the builder\'s upload' })
+      .catch(fail('no upload'));
     requestor = new ZuulRequestor(store);
     await requestor.ready();
     const outcomes: RequestOutcome[] = [];
