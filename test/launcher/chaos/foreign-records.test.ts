@@ -176,6 +176,10 @@ describe('foreign records under every path we read', () => {
       .catch(fail('no upload'));
     requestor = new ZuulRequestor(store);
     await requestor.ready();
+    // Until the launcher's own look at the uploads (every 5 s) sees the image, it declines, as
+    // upstream does; Zuul then submits again. One job that ends fulfilled says it has seen it.
+    await waitFor(async () => (await requestor!.runJob(['small'], 0, 30_000)).state === 'fulfilled',
+      { timeoutMs: 40_000, intervalMs: 200, message: 'a first request fulfilled' }).catch(fail('warm-up'));
     const outcomes: RequestOutcome[] = [];
     let started = 0;
     await Promise.all([0, 1].map(async () => {
