@@ -21,7 +21,9 @@ export class ComponentDirectory {
 
   refresh(): Promise<void> {
     this.refreshing ??= this.store.listComponents('pool').then(
-      (pools) => { this.pools = pools; },
+      // A pool record without an id (another writer's, or `{}`) can never be in a request's
+      // declined_by: counted, it would keep every declined request waiting for ever.
+      (pools) => { this.pools = pools.filter((p) => p.id !== ''); },
       (err) => { this.logger.warn({ err: String(err) }, 'cannot list pool components'); },
     ).finally(() => { this.refreshing = null; });
     return this.refreshing;

@@ -111,20 +111,27 @@ export class DeleteWorker {
 
   private async deallocate(node: Node): Promise<void> {
     const { store } = this.shared.deps;
-    // The cache may lag behind a brand-new request: ask ZooKeeper before unallocating.
-    if (await store.getRequest(node.allocated_to!)) return;
+    // The cache may lag behind a brand-new request, and it leaves out requests it cannot read:
+    // ask ZooKeeper whether the znode exists (readable or not) before unallocating.
+    if (await this.requestStillThere(node.allocated_to!)) return;
     const lock = await store.lockNode(node.id, { blocking: false });
     if (!lock) return;
     try {
       const fresh = await store.getNode(node.id);
       if (!fresh || fresh.state !== 'ready' || !fresh.allocated_to) return;
-      if (await store.getRequest(fresh.allocated_to)) return;
+      if (await this.requestStillThere(fresh.allocated_to)) return;
       fresh.allocated_to = null;
       await store.storeNode(fresh);
       this.shared.deps.logger.info({ node: node.id }, 'unallocated ready node of a vanished request');
     } finally {
       await lock.release().catch(() => {});
     }
+  }
+
+  /** An unreadable request (a foreign writer's) is not a vanished one: only a missing znode is. */
+  private async requestStillThere(id: string): Promise<boolean> {
+    const { store } = this.shared.deps;
+    return store.requestExists ? store.requestExists(id) : (await store.getRequest(id)) !== null;
   }
 
   async stop(): Promise<void> {

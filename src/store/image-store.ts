@@ -184,7 +184,9 @@ export class ImageStore {
     const uploads = (await mapPipelined(buildIds, (id) => this.listUploads(image, id, provider))).flat();
     let latest: ImageUpload | null = null;
     for (const upload of uploads) {
-      if (upload.state === 'ready' && (latest === null || upload.state_time > latest.state_time)) latest = upload;
+      // A READY record naming no cloud image (a foreign writer's) cannot boot anything: skipped.
+      const bootable = Boolean(upload.external_id || upload.external_name);
+      if (upload.state === 'ready' && bootable && (latest === null || upload.state_time > latest.state_time)) latest = upload;
     }
     return latest;
   }

@@ -89,10 +89,20 @@ describe('ZkStore images (real ZooKeeper)', () => {
   it('picks the newest ready upload across builds and lists builds newest first', async () => {
     await env.clock.advance(60_000);
     const newer = await env.store.createBuild(newImageBuild({ image: IMAGE, state: 'ready', formats: ['qcow2'] }, env.clock.now()));
-    const upload = await env.store.createUpload(newImageUpload({ image: IMAGE, build_id: newer.id, provider: PROVIDER, state: 'ready' }, env.clock.now()));
+    const upload = await env.store.createUpload(newImageUpload({ image: IMAGE, build_id: newer.id, provider: PROVIDER, state: 'ready', external_id: 'img-newer' }, env.clock.now()));
     expect(upload.id).toBe('0000000001');
     expect((await env.store.latestReadyUpload(IMAGE, PROVIDER))!.build_id).toBe(newer.id);
     expect((await env.store.listBuilds(IMAGE))[0].id).toBe(newer.id);
+  });
+
+  it('skips a newer READY upload that names no cloud image (another writer\'s record): nothing to boot from', async () => {
+    const image = 'imageless-upload';
+    const usable = await env.store.createBuild(newImageBuild({ image, state: 'ready', formats: ['qcow2'] }, env.clock.now()));
+    await env.store.createUpload(newImageUpload({ image, build_id: usable.id, provider: PROVIDER, state: 'ready', external_id: 'img-usable' }, env.clock.now()));
+    await env.clock.advance(60_000);
+    const foreign = await env.store.createBuild(newImageBuild({ image, state: 'ready', formats: ['qcow2'] }, env.clock.now()));
+    await env.store.createUpload(newImageUpload({ image, build_id: foreign.id, provider: PROVIDER, state: 'ready' }, env.clock.now()));
+    expect((await env.store.latestReadyUpload(image, PROVIDER))?.build_id).toBe(usable.id);
   });
 
   it('refuses uploads for a missing build instead of creating an empty build znode', async () => {
