@@ -17,6 +17,7 @@ import {
   type ReadResult,
   type Stat,
   type WatchListener,
+  type WriteObserver,
   type ZkClient,
   type ZkClientOptions,
 } from './types.ts';
@@ -28,6 +29,8 @@ function isSequential(mode: CreateMode): boolean {
 }
 
 export class ZooKeeperClient extends ZkSession implements ZkClient {
+  private readonly writeObservers = new Set<WriteObserver>();
+
   create(path: string, data?: Buffer | string, mode: CreateMode = CreateMode.PERSISTENT): Promise<string> {
     return this.sendCreate(OpCode.create, path, data, mode, (r) => this.clientPath(r.string()));
   }
@@ -95,12 +98,35 @@ export class ZooKeeperClient extends ZkSession implements ZkClient {
     const bad = checkPath(path);
     if (bad) return Promise.reject(bad);
     const xid = this.nextXid();
-    const frame = header(writer, xid, OpCode.setData).string(this.chroot.toServer(path)).buffer(toBuffer(data)).int(version).frame();
-    return this.submit(xid, frame, path, (err, r) => {
-      if (err !== 0) throw errorFromCode(err, path);
-      return r.stat();
+    const bytes = toBuffer(data) ?? EMPTY;
+    const frame = header(writer, xid, OpCode.setData).string(this.chroot.toServer(path)).buffer(bytes).int(version).frame();
+    const observers = [...this.writeObservers];
+    for (const o of observers) o.started(path);
+    let told = false;
+    const tell = (written: { data: Buffer; stat: Stat } | null): void => {
+      if (told) return;
+      told = true;
+      for (const o of observers) o.ended(path, written);
+    };
+    const reply = this.submit(xid, frame, path, (err, r) => {
+      if (err !== 0) {
+        tell(null);
+        throw errorFromCode(err, path);
+      }
+      const stat = r.stat();
+      tell({ data: bytes, stat });
+      return stat;
     });
+    // Lost with the connection: no reply frame will come.
+    reply.catch(() => tell(null));
+    return reply;
   }
+
+  observeWrites(observer: WriteObserver): () => void {
+    this.writeObservers.add(observer);
+    return () => { this.writeObservers.delete(observer); };
+  }
+
 
   getChildren(path: string, watch?: WatchListener): Promise<{ children: string[]; stat: Stat }> {
     const bad = checkPath(path);

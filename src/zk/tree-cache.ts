@@ -6,10 +6,14 @@
 // the client's WatchCatchUp: the server compares each cached path's zxids with the last one we
 // had caught up to and reports only what changed, so only that is re-read. Clients without it
 // get the whole subtree re-read after each reconnect.
+// The client's own writes cost no re-read: the server sends a write's event before its reply,
+// so a data change seen while our setData on that path is in flight is covered by the reply,
+// which carries the data we wrote and the new stat (see WriteObserver). A failed write, or a
+// change we cannot attribute, falls back to the read.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, errorFromCode, NoNodeError } from './errors.ts';
 import { isConnectionFault } from './retry-connection-loss.ts';
-import type { ReadOp, ReadResult, Stat, WatchCatchUp, WatchEvent, ZkClient } from './types.ts';
+import type { ReadOp, ReadResult, Stat, WatchCatchUp, WatchEvent, WriteObserver, ZkClient } from './types.ts';
 
 /** Nodes per multiRead during a full load (two ops each), and such requests in flight. */
 const LOAD_BATCH_NODES = 200;
@@ -74,6 +78,19 @@ export class TreeCache extends EventEmitter {
     onCatchUpDone: () => { void this.afterCatchUp(); },
   };
 
+  /** Per path, our setData requests in flight and whether a change event arrived meanwhile. */
+  private readonly ownWrites = new Map<string, { inFlight: number; covered: boolean; failed: boolean }>();
+  private removeWriteObserver: (() => void) | undefined;
+  private readonly writeObserver: WriteObserver = {
+    started: (path) => {
+      if (this.closed || !this.loaded || !this.isOurs(path) || !this.wantsData(path)) return;
+      const w = this.ownWrites.get(path);
+      if (w) w.inFlight++;
+      else this.ownWrites.set(path, { inFlight: 1, covered: false, failed: false });
+    },
+    ended: (path, written) => this.ownWriteEnded(path, written),
+  };
+
   private readonly dataDepth: number;
 
   constructor(client: ZkClient, root: string, options: TreeCacheOptions = {}) {
@@ -110,6 +127,8 @@ export class TreeCache extends EventEmitter {
     this.closed = true;
     this.client.off('connected', this.onConnected);
     this.removeCatchUp?.();
+    this.removeWriteObserver?.();
+    this.ownWrites.clear();
     await this.removeWatch?.().catch(() => undefined);
   }
 
@@ -124,6 +143,7 @@ export class TreeCache extends EventEmitter {
         }
         await this.loadAll();
         this.loaded = true;
+        if (this.client.observeWrites) this.removeWriteObserver = this.client.observeWrites(this.writeObserver);
         return;
       } catch (e) {
         if (!isConnectionFault(e) || this.client.state === 'closed' || this.closed) throw e;
@@ -141,7 +161,9 @@ export class TreeCache extends EventEmitter {
     if (this.closed) return;
     this.lastEvent.set(ev.path, ++this.seq);
     this.touchedDuringLoad?.add(ev.path);
-    if (ev.type === 'deleted') this.remove(ev.path);
+    const own = ev.type === 'dataChanged' ? this.ownWrites.get(ev.path) : undefined;
+    if (own) own.covered = true;
+    else if (ev.type === 'deleted') this.remove(ev.path);
     else if (ev.type === 'created' && !this.wantsData(ev.path)) this.put(ev.path, NAME_ONLY);
     else if ((ev.type === 'created' || ev.type === 'dataChanged') && this.wantsData(ev.path)) void this.refresh(ev.path);
   }
@@ -158,6 +180,26 @@ export class TreeCache extends EventEmitter {
     } finally {
       this.endRead();
     }
+  }
+
+  /** Our write's reply: its data is the znode's as of the latest change event we have seen. */
+  private ownWriteEnded(path: string, written: { data: Buffer; stat: Stat } | null): void {
+    const w = this.ownWrites.get(path);
+    if (!w) return;
+    w.inFlight--;
+    if (written && w.covered && !this.closed) {
+      const cached = this.nodes.get(path);
+      if (!cached || written.stat.mzxid >= cached.stat.mzxid) this.put(path, { data: written.data, stat: written.stat });
+    } else if (!written && w.covered) {
+      w.failed = true;
+    }
+    if (w.inFlight > 0) return;
+    this.ownWrites.delete(path);
+    if (w.failed && !this.closed) void this.refresh(path);
+  }
+
+  private isOurs(path: string): boolean {
+    return path.startsWith(this.root === '/' ? '/' : `${this.root}/`);
   }
 
   private wantsData(path: string): boolean {

@@ -108,6 +108,18 @@ export interface WatchCatchUp {
   onCatchUpDone(): void;
 }
 
+/**
+ * Told, synchronously and in the order the server answers, of each setData this client sends:
+ * `started` when it is sent, `ended` when its reply is read (with the data written and the new
+ * stat) or when it failed (null). ZooKeeper delivers the watch event for a write before that
+ * write's reply on the same session, so a cache can take the reply's data instead of reading
+ * the znode again.
+ */
+export interface WriteObserver {
+  started(path: string): void;
+  ended(path: string, written: { data: Buffer; stat: Stat } | null): void;
+}
+
 export interface ZkClient {
   readonly state: ConnectionState;
   readonly sessionId: bigint;
@@ -144,6 +156,9 @@ export interface ZkClient {
   /** Registers a reconnect catch-up (see WatchCatchUp); returns a function removing it.
    *  Optional: callers without it re-read after each reconnect. */
   addCatchUp?(source: WatchCatchUp): () => void;
+  /** Registers an observer of this client's own setData requests (see WriteObserver); returns a
+   *  function removing it. Optional: caches without it re-read what they see change. */
+  observeWrites?(observer: WriteObserver): () => void;
   /** Registers a persistent (optionally recursive) watch; returns a function removing it. */
   addWatch(path: string, mode: PersistentWatchMode, listener: WatchListener): Promise<() => Promise<void>>;
 

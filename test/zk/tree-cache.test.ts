@@ -76,6 +76,46 @@ describe.each(ZK_TRANSPORTS)('tree cache over %s', (transport) => {
     }
   });
 
+  it("takes its own client's writes from their replies, not by reading them again; others' writes are read", async () => {
+    await writer.mkdirp('/own');
+    await writer.create('/own/r1', 'v0');
+    const cache = new TreeCache(reader, '/own', { dataDepth: 1 });
+    await cache.ready;
+    const getData = () => reader.requestsByOp.get('getData') ?? 0;
+    const before = getData();
+    const seen: string[] = [];
+    cache.on('changed', (path: string, data?: Buffer) => seen.push(`${path}=${data?.toString()}`));
+    try {
+      for (let v = 1; v <= 20; v++) await reader.setData('/own/r1', `v${v}`);
+      // Each reply was applied synchronously with it: the cache already holds the last write.
+      expect(cache.get('/own/r1')!.data.toString()).toBe('v20');
+      expect(cache.get('/own/r1')!.stat.version).toBe(20);
+      expect(seen).toHaveLength(20);
+      await Promise.all(Array.from({ length: 10 }, (_, i) => reader.setData('/own/r1', `c${i}`)));
+      expect(cache.get('/own/r1')!.data.toString()).toBe('c9');
+      await reader.sync('/own');
+      expect(getData() - before).toBe(0);
+
+      // A write that fails (wrong version) changes nothing and reads nothing.
+      await expect(reader.setData('/own/r1', 'stale', 1)).rejects.toThrow();
+      expect(cache.get('/own/r1')!.data.toString()).toBe('c9');
+
+      // Another session's write is read, as before.
+      await writer.setData('/own/r1', 'theirs');
+      await waitFor(() => cache.get('/own/r1')?.data.toString() === 'theirs', { message: 'foreign write read' });
+      expect(getData() - before).toBe(1);
+
+      // Ours and theirs interleaved end in the server's last value.
+      await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? writer : reader).setData('/own/r1', `m${i}`)));
+      await reader.sync('/own');
+      const final = await writer.getData('/own/r1');
+      await waitFor(() => cache.get('/own/r1')?.data.toString() === final.data.toString(), { message: 'interleaved writes settled' });
+      expect(cache.get('/own/r1')!.stat.version).toBe(final.stat.version);
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('starts on a missing root and picks it up when created', async () => {
     const cache = new TreeCache(reader, '/later');
     await cache.ready;
