@@ -98,7 +98,7 @@ async function main(): Promise<void> {
     writeFileSync(config, `zookeeper-servers:\n  - host: ${server.host}\n    port: ${server.plainPort}\n    chroot: /bench\nlabels: []\nproviders: []\n`);
 
     const variants: [string, string, string[]][] = [
-      ['installed (node bin/nodepool.js -> dist/cli/main.js)', process.execPath, [BIN, '-c', config, 'list']],
+      ['installed (node bin/nodepool.js -> dist/cli/main.js)', process.execPath, [...(process.env.BENCH_CLI_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CLI_PROF}`] : []), BIN, '-c', config, 'list']],
       ['source (node --import tsx src/cli/main.ts)', process.execPath, ['--import', 'tsx', join(root, 'src/cli/main.ts'), '-c', config, 'list']],
     ];
     for (const [label, cmd, args] of variants) {
