@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import ssh2 from 'ssh2';
 import { startZkServer } from '../../test/harness/zk-server.ts';
 import { startSimulator } from '../../src/cloud/sim/server.ts';
 import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
@@ -23,6 +22,7 @@ import { ReadyNodeChecker } from '../../src/launcher/check/ready-node-checker.ts
 import { CleanupWorker } from '../../src/launcher/cleanup/cleanup-worker.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
 import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
+import { generateEd25519KeyPair } from '../../src/util/ssh-keypair.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' } } });
 const N = Number(values.nodes);
@@ -47,7 +47,7 @@ try {
   const deps: LauncherDeps = { store, getConfig: () => config, drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => config, clock: systemClock, logger }), clock: systemClock, logger, hostname: 'bench' };
 
   // A keypair every server accepts, for the SSH-login variant of the check.
-  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const key = generateEd25519KeyPair();
   writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
   const token = (await fetch(`${sim.url}/identity/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'sim-demo-pw' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } }) })).headers.get('x-subject-token')!;
   await fetch(`${sim.url}/compute/v2.1/os-keypairs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ keypair: { name: 'bench', public_key: key.public } }) });

@@ -10,7 +10,8 @@ import type { PoolRuntime } from './pool-runtime.ts';
 import { makeLauncherId } from './launcher-id.ts';
 import { sortRequests } from './request-order.ts';
 import { decideRequestAction, type PoolView } from './decide-request.ts';
-import { explainDecline, type LabelAvailability } from './decline-reasons.ts';
+import { type LabelAvailability } from './decline-reasons.ts';
+import { declineRequest } from './decline-request.ts';
 import { RequestHandler } from './request-handler.ts';
 import { addResources, nodeResources, type Resources } from './quota.ts';
 import { orphanedRequests, type PoolIdentity } from './resume-decision.ts';
@@ -182,7 +183,7 @@ export class PoolWorker {
         active: new Set(this.handlers.keys()), labelQuota };
       const action = decideRequestAction(request, view);
       if (action.kind === 'defer' && action.explanation) void this.runtime.explain(request.id, action.explanation);
-      if (action.kind === 'decline') await this.declineUnhandled(request, action.reasons);
+      if (action.kind === 'decline') await declineRequest(this.shared, this.launcherId, request, action.reasons, (id, text) => this.runtime.explain(id, text));
       if (action.kind === 'accept' && await this.accept(request, view, signal) && labelQuota) {
         // Upstream decrements the label quota by the accepted request's nodes within the pass.
         for (const label of request.node_types) if (labelQuota.has(label)) labelQuota.set(label, labelQuota.get(label)! - 1);
@@ -224,27 +225,6 @@ export class PoolWorker {
     }
   }
 
-  private async declineUnhandled(request: NodeRequest, reasons: string[]): Promise<void> {
-    const { store, clock, logger } = this.shared.deps;
-    const lock = await store.lockRequest(request.id, { blocking: false });
-    if (!lock) return;
-    try {
-      const fresh = await store.getRequest(request.id);
-      if (!fresh || fresh.state !== 'requested' || fresh.declined_by.includes(this.launcherId)) return;
-      fresh.declined_by.push(this.launcherId);
-      const registered = this.shared.directory.registeredPools().map((p) => p.id);
-      if (registered.every((id) => fresh.declined_by.includes(id))) {
-        fresh.state = 'failed';
-        fresh.state_time = clock.now() / 1000;
-      }
-      // Explained before the final state is stored, so a requestor that sees `failed` can ask why.
-      await Promise.all(reasons.map((reason) => this.runtime.explain(request.id, explainDecline(reason))));
-      await store.storeRequest(fresh);
-      logger.info({ request: request.id, pool: this.launcherId, reasons, state: fresh.state }, 'declined request');
-    } finally {
-      await lock.release().catch(() => {});
-    }
-  }
 
   /** True when a handler took the request. */
   private async accept(request: NodeRequest, view: PoolView, signal: AbortSignal): Promise<boolean> {

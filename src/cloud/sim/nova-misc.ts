@@ -5,6 +5,7 @@ import type { SimCloud } from './cloud.ts';
 import { HttpError, readJson, requireObject, sendEmpty, sendJson, paginate, isoTime, type RequestContext } from './http.ts';
 import { route, type Route } from './router.ts';
 import { atLeast, flavorDetail, parseMicroversion, selfLinks, versionHeaders } from './nova-views.ts';
+import { generateEd25519KeyPair } from '../../util/ssh-keypair.ts';
 
 export function computeVersionDoc(sim: SimCloud, ctx: RequestContext) {
   return {
@@ -115,7 +116,7 @@ async function createKeypair(sim: SimCloud, ctx: RequestContext): Promise<void> 
   let privateKey: string | undefined;
   if (!publicKey) {
     if (atLeast(v, 92)) throw new HttpError(400, "Invalid input for field/attribute keypair. 'public_key' is a required property");
-    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: name });
+    const pair = generateEd25519KeyPair({ comment: name });
     publicKey = pair.public.trim();
     privateKey = pair.private;
   } else if (ssh2.utils.parseKey(publicKey) instanceof Error) {

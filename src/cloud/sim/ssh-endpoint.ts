@@ -9,6 +9,7 @@ import type { SimCloud, SshHost } from './cloud.ts';
 import type { ServerRecord } from './types.ts';
 import { runSandboxedCommand } from './ssh-exec.ts';
 import { serveSftp } from './ssh-sftp.ts';
+import { generateEd25519KeyPair } from '../../util/ssh-keypair.ts';
 
 const { Server: SshServer, utils } = ssh2;
 
@@ -34,7 +35,7 @@ export class SshEndpoints implements SshHost {
     const dir = join(this.sim.store.dir, 'ssh');
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const specs: [string, () => { private: string }][] = [
-      ['ssh_host_ed25519_key', () => utils.generateKeyPairSync('ed25519')],
+      ['ssh_host_ed25519_key', () => generateEd25519KeyPair()],
       ['ssh_host_ecdsa_key', () => utils.generateKeyPairSync('ecdsa', { bits: 256 })],
       ['ssh_host_rsa_key', () => utils.generateKeyPairSync('rsa', { bits: 2048 })],
     ];

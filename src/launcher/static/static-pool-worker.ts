@@ -10,7 +10,7 @@ import type { LockHandle } from '../../zk/types.ts';
 import type { LauncherShared } from '../launcher-shared.ts';
 import { makeLauncherId } from '../launcher-id.ts';
 import { sortRequests } from '../request-order.ts';
-import { explainDecline } from '../decline-reasons.ts';
+import { declineRequest } from '../decline-request.ts';
 import { decideStaticRequest, pickFreeNodes, type StaticPoolView } from './static-request-decision.ts';
 
 export class StaticPoolWorker {
@@ -82,7 +82,7 @@ export class StaticPoolWorker {
       if (this.stopped || signal.aborted || !this.shared.zkUsable()) return;
       const action = decideStaticRequest(request, view);
       if (action.kind === 'defer' && action.explanation) void this.explain(request.id, action.explanation);
-      if (action.kind === 'decline') await this.decline(request, action.reasons);
+      if (action.kind === 'decline') await declineRequest(this.shared, this.launcherId, request, action.reasons, (id, text) => this.explain(id, text));
       if (action.kind === 'accept') await this.serve(request, view);
     }
   }
@@ -91,27 +91,6 @@ export class StaticPoolWorker {
     return this.shared.explanations.record(requestId, this.launcherId, this.providerName, this.poolName, reason);
   }
 
-  /** Upstream's decline: add our id to declined_by; failed once every registered pool declined. */
-  private async decline(request: NodeRequest, reasons: string[]): Promise<void> {
-    const { store, clock, logger } = this.shared.deps;
-    const lock = await store.lockRequest(request.id, { blocking: false });
-    if (!lock) return;
-    try {
-      const fresh = await store.getRequest(request.id);
-      if (!fresh || fresh.state !== 'requested' || fresh.declined_by.includes(this.launcherId)) return;
-      fresh.declined_by.push(this.launcherId);
-      const registered = this.shared.directory.registeredPools().map((p) => p.id);
-      if (registered.every((id) => fresh.declined_by.includes(id))) {
-        fresh.state = 'failed';
-        fresh.state_time = clock.now() / 1000;
-      }
-      await Promise.all(reasons.map((reason) => this.explain(request.id, explainDecline(reason))));
-      await store.storeRequest(fresh);
-      logger.info({ request: request.id, pool: this.launcherId, reasons, state: fresh.state }, 'declined request');
-    } finally {
-      await lock.release().catch(() => {});
-    }
-  }
 
   private freeNodes(): Node[] {
     return this.shared.nodeCache.values().filter((n) =>

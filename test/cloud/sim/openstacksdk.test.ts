@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import ssh2 from 'ssh2';
 import { startSimulator } from '../../../src/cloud/sim/server.ts';
+import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
 
 const PYTHON = '/usr/bin/python3';
 const hasSdk = spawnSync(PYTHON, ['-c', 'import openstack'], { stdio: 'ignore' }).status === 0;
@@ -20,7 +20,7 @@ describe.skipIf(!hasSdk)('simulator with openstacksdk', () => {
       const clouds = join(dir, 'clouds.yaml');
       writeFileSync(clouds, sim.cloudsYaml('sim'));
       const script = fileURLToPath(new URL('./fixtures/openstacksdk-flow.py', import.meta.url));
-      const env = { PATH: '/usr/bin:/bin', HOME: dir, OS_CLIENT_CONFIG_FILE: clouds, PUBKEY: ssh2.utils.generateKeyPairSync('ed25519').public };
+      const env = { PATH: '/usr/bin:/bin', HOME: dir, OS_CLIENT_CONFIG_FILE: clouds, PUBKEY: generateEd25519KeyPair().public };
       // Run asynchronously: the simulator lives in this process's event loop.
       const { spawn } = await import('node:child_process');
       const child = spawn(PYTHON, [script], { env });

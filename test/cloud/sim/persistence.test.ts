@@ -9,6 +9,7 @@ import { startSimulator } from '../../../src/cloud/sim/server.ts';
 import { spawnEntry } from '../../helpers/spawn.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { SimApi } from './sim-client.ts';
+import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
 
 const dirs: string[] = [];
 // Every simulator process a test spawns, so a failing assertion cannot leave one running.
@@ -26,7 +27,7 @@ afterAll(() => {
 describe('simulator persistence', () => {
   it('keeps servers, images, keypairs, floating IPs, tokens and SSH endpoints across a restart', async () => {
     const stateDir = tempDir();
-    const key = ssh2.utils.generateKeyPairSync('ed25519');
+    const key = generateEd25519KeyPair();
     const first = await startSimulator({ stateDir, config: { buildDelayMs: 0 } });
     const api = await SimApi.login(first);
     const imageId = await api.activeImage('persisted', Buffer.from('persisted-bytes'));

@@ -6,6 +6,7 @@ import { startSimulator, type RunningSimulator } from '../../../src/cloud/sim/se
 import { rewriteSandboxPaths } from '../../../src/cloud/sim/ssh-exec.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { SimApi } from './sim-client.ts';
+import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
 
 const { Client, utils } = ssh2;
 
@@ -41,7 +42,7 @@ describe('simulator SSH endpoints', () => {
   let sim: RunningSimulator;
   let api: SimApi;
   let imageId: string;
-  const key = utils.generateKeyPairSync('ed25519');
+  const key = generateEd25519KeyPair();
   let server: { id: string; target: Target; sandbox: string };
 
   beforeAll(async () => {
@@ -121,7 +122,7 @@ describe('simulator SSH endpoints', () => {
   });
 
   it('rejects keys other than the server keypair', async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateEd25519KeyPair();
     await expect(connect(server.target, other.private)).rejects.toThrow(/authentication/i);
   });
 
@@ -208,7 +209,7 @@ describe('simulator SSH endpoints on a fixed port', () => {
       expect(servers.map((s) => s.sshPort)).toEqual([port, port]);
       expect(new Set(servers.map((s) => s.sshHost)).size).toBe(2);
       // acceptAnyKey: a key nobody registered is accepted.
-      const c = await connect({ host: servers[1].sshHost!, port }, utils.generateKeyPairSync('ed25519').private);
+      const c = await connect({ host: servers[1].sshHost!, port }, generateEd25519KeyPair().private);
       expect((await exec(c, 'echo any-key')).stdout).toBe('any-key\n');
       c.end();
     } finally {

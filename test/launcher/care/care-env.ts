@@ -4,7 +4,6 @@
 // into "the image" (written into each new server's sandbox /opt/nodepool-scripts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import type { NodepoolConfig, PoolLabelConfig } from '../../../src/config/model.ts';
 import type { RunningSimulator } from '../../../src/cloud/sim/server.ts';
 import { OpenStackProvider } from '../../../src/cloud/openstack/provider.ts';
@@ -15,6 +14,7 @@ import { systemClock } from '../../../src/util/clock.ts';
 import { SimApi } from '../../cloud/sim/sim-client.ts';
 import { startEnv, type EnvOptions, type LauncherEnv } from '../launcher-env.ts';
 import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
+import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
 
 export interface CareEnv extends LauncherEnv {
   /** A launcher whose deps carry `extra` (environment, readyScriptLogDir, metrics...). */
@@ -68,7 +68,7 @@ export function patchConfig(config: NodepoolConfig, label: Partial<PoolLabelConf
 
 /** Writes an ed25519 key (0600) and registers its public half as a Nova keypair. */
 export async function registerKeypair(sim: RunningSimulator, dir: string, name: string): Promise<string> {
-  const key = ssh2.utils.generateKeyPairSync('ed25519');
+  const key = generateEd25519KeyPair();
   const path = join(dir, `${name}.key`);
   writeFileSync(path, key.private, { mode: 0o600 });
   const api = await SimApi.login(sim);

@@ -4,7 +4,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/cloud/sim/server.ts';
 import type { NodepoolConfig } from '../../../src/config/model.ts';
@@ -17,6 +16,7 @@ import { silentLogger } from '../../../src/util/logger.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { poolLabel, provider } from '../config-fixtures.ts';
 import { registerKeypair } from './care-env.ts';
+import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
 
 async function simWithServer(sandboxDirs: string[], dir: string) {
   const sim = await startSimulator({ config: { buildDelayMs: 0, ssh: { sandboxDirs } } });
@@ -61,7 +61,7 @@ describe('runReadyScript failures', () => {
 
   it('fails to log in with a key the server does not accept, without echoing the key', async () => {
     const other = join(dir, 'other.key');
-    writeFileSync(other, ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+    writeFileSync(other, generateEd25519KeyPair().private, { mode: 0o600 });
     const err = await run(good, { privateKey: other }).catch((e: Error) => e);
     expect(String(err)).toMatch(/ssh zuul@127\.[\d.]+:\d+: All configured authentication methods failed/);
     expect(String(err)).not.toMatch(/PRIVATE KEY/);
