@@ -105,7 +105,7 @@ export class NodeStore {
   /**
    * State `deleted` first, so a lock holder racing the removal sees why it disappears. With our
    * held lock the record, lock dir and contender go in one multi; anything else below the record
-   * (other contenders) makes that fail and the general recursive delete runs instead.
+   * (other contenders) makes that fail, and the whole tree then goes in one multi.
    */
   async deleteNode(node: Node, lock?: LockHandle): Promise<void> {
     node.state = 'deleted';
@@ -125,15 +125,34 @@ export class NodeStore {
       } catch (err) {
         if (!(err instanceof NotEmptyError) && !(err instanceof NoNodeError)) throw err;
       }
-      // Waiting contenders go before ours: a waiter whose predecessor vanished while its own
-      // contender still existed would take the lock of a record being deleted.
-      const lockDir = lock.lockDir;
-      const ours = lock.nodePath.slice(lockDir.length + 1);
-      for (const name of (await childrenOrEmpty(this.ctx.client, lockDir)).filter((n) => n !== ours)) {
-        await this.ctx.client.deleteRecursive(`${lockDir}/${name}`);
+    }
+    await this.deleteTreeAtOnce(path);
+  }
+
+  /**
+   * The record and everything below it in one multi, so a waiting lock contender never sees an
+   * empty lock dir under a record still there (it would contend again and take the lock of a
+   * record being deleted). Re-listed when something appeared meanwhile; a tree that keeps
+   * changing falls back to the recursive delete.
+   */
+  private async deleteTreeAtOnce(path: string): Promise<void> {
+    const { client } = this.ctx;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const paths: string[] = [];
+      const walk = async (p: string): Promise<void> => {
+        for (const child of await childrenOrEmpty(client, p)) await walk(`${p}/${child}`);
+        paths.push(p);
+      };
+      await walk(path);
+      try {
+        await client.multi(paths.map((p) => ({ op: 'delete' as const, path: p })));
+        return;
+      } catch (err) {
+        if (!(err instanceof NotEmptyError) && !(err instanceof NoNodeError)) throw err;
+        if (err instanceof NoNodeError && (await client.exists(path)) === null) return;
       }
     }
-    await this.ctx.client.deleteRecursive(path);
+    await client.deleteRecursive(path);
   }
 
   async deleteNodeZnode(id: string): Promise<void> {

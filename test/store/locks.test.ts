@@ -50,7 +50,7 @@ describe('ZkStore locks (kazoo recipe, real ZooKeeper)', () => {
     expect(await env.client.exists(`/nodepool/nodes/${node.id}`)).toBeNull();
   });
 
-  it('deleteNode with the held lock removes record, lock dir and contender; a waiting contender falls back to the recursive delete', async () => {
+  it('deleteNode with the held lock removes record, lock dir and contender; a waiting contender goes with the whole tree in one multi', async () => {
     const node = await env.store.createNode(newNode({ state: 'used' }, env.clock.now()));
     const lock = (await env.store.lockNode(node.id, { blocking: false, dirLikelyMissing: true }))!;
     expect(lock).not.toBeNull();
