@@ -241,7 +241,7 @@ export class Janitor {
       if (states.has(key)) continue;
       const build = await store.getBuild(f.image, f.buildId);
       // A record that exists but cannot be read keeps its files; only a missing one releases them.
-      const exists = build !== null || (store.buildExists ? await store.buildExists(f.image, f.buildId) : true);
+      const exists = build !== null || (await store.buildExists(f.image, f.buildId));
       states.set(key, build?.state ?? (exists ? 'unreadable' : null));
     }
     for (const f of localFilesToDelete(files, (image, id) => states.get(`${image}/${id}`) ?? null)) {

@@ -131,7 +131,7 @@ export class DeleteWorker {
   /** An unreadable request (a foreign writer's) is not a vanished one: only a missing znode is. */
   private async requestStillThere(id: string): Promise<boolean> {
     const { store } = this.shared.deps;
-    return store.requestExists ? store.requestExists(id) : (await store.getRequest(id)) !== null;
+    return store.requestExists(id);
   }
 
   async stop(): Promise<void> {

@@ -6,7 +6,6 @@ import type { LauncherShared } from './launcher-shared.ts';
 import { MIN_READY_PRIORITY, MIN_READY_REQUESTOR } from './launcher-id.ts';
 import { decideMinReady } from './min-ready-decision.ts';
 
-const MIN_READY_DECISION_LOCK = 'min-ready-decision';
 
 export class MinReadyWorker {
   private readonly shared: LauncherShared;
@@ -57,9 +56,7 @@ export class MinReadyWorker {
    *  request can have (ids are "<PPP>-<seq10>"), which Zuul never looks at. */
   private lockDecision() {
     const { store } = this.shared.deps;
-    return store.lockMinReady
-      ? store.lockMinReady({ blocking: false })
-      : store.lockRequest(MIN_READY_DECISION_LOCK, { blocking: false });
+    return store.lockMinReady({ blocking: false });
   }
 
   /** Every min-ready request in ZooKeeper, including ones the cache has not delivered yet. */
@@ -84,7 +81,8 @@ export class MinReadyWorker {
     for (const id of [...this.own.keys()]) {
       const request = this.shared.requestCache.get(id) ?? (await store.getRequest(id));
       if (!request) {
-        if (!(await store.getRequest(id))) this.own.delete(id);
+        // Unreadable is not gone: forgetting it would submit a second request for the label.
+        if (!(await store.requestExists(id))) this.own.delete(id);
         continue;
       }
       if (request.state !== 'fulfilled' && request.state !== 'failed') continue;

@@ -42,7 +42,9 @@ export function decodeComponent(kind: ComponentKind, data: Buffer | Uint8Array |
   const base = {
     hostname: f.string('hostname', ''),
     model_api: f.number('model_api', 0),
-    state: f.has('state') ? f.oneOf('state', COMPONENT_STATES) : ('stopped' as const),
+    // Any string: a pool registered by a newer launcher in a state we do not know still counts
+    // as registered (a request it has not declined must not fail).
+    state: f.string('state', 'stopped'),
     version: f.string('version', ''),
   };
   if (kind !== 'pool') return { ...base, kind };

@@ -8,6 +8,8 @@ export type RequestState = 'requested' | 'pending' | 'fulfilled' | 'failed';
 export type BuildState = 'building' | 'ready' | 'deleting' | 'failed';
 export type UploadState = 'uploading' | 'ready' | 'deleting' | 'failed';
 export type ComponentState = 'initializing' | 'running' | 'paused' | 'stopped';
+/** A component state a newer writer added: kept verbatim (no decision of ours reads a component's state). */
+export type ForeignComponentState = string & { readonly foreignState?: never };
 
 export interface NodeResources {
   cores: number;
@@ -117,7 +119,7 @@ export interface ImageUpload {
 export interface ComponentBase {
   hostname: string;
   model_api: number;
-  state: ComponentState;
+  state: ComponentState | ForeignComponentState;
   version: string;
 }
 export interface LauncherComponent extends ComponentBase { kind: 'launcher' }

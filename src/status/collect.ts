@@ -51,7 +51,7 @@ export async function collectNodeList(store: StatusStore, options: { nodeId?: st
       const node = await store.getNode(options.nodeId);
       nodes = node ? [node] : [];
       // getNode is null for a missing and for an unreadable node; the store's registry tells which.
-      const bad = node ? undefined : store.unreadableRecords?.().find((r) => r.kind === 'node' && r.id === options.nodeId);
+      const bad = node ? undefined : store.unreadableRecords().find((r) => r.kind === 'node' && r.id === options.nodeId);
       if (bad) sink.push(bad);
     } else {
       nodes = (await store.listNodes(sink)).sort(byId);

@@ -32,7 +32,7 @@ export interface RecordCache<T> {
   off(event: 'changed', listener: (id: string, record: T | undefined) => void): this;
   close(): Promise<void>;
   /** Records present but unreadable (never in values()), for listings. */
-  unreadable?(): UnreadableRecord[];
+  unreadable(): UnreadableRecord[];
 }
 
 /** The node cache also follows lock dirs. */
@@ -81,7 +81,7 @@ export interface Store {
   listRequestIds(): Promise<string[]>;
   listRequests(unreadable?: UnreadableRecord[]): Promise<NodeRequest[]>;
   /** True when the request znode exists, readable or not. */
-  requestExists?(id: string): Promise<boolean>;
+  requestExists(id: string): Promise<boolean>;
   /** Versioned write when request.version is set; throws BadVersionError on a race. */
   storeRequest(request: NodeRequest): Promise<void>;
   deleteRequest(id: string): Promise<void>;
@@ -111,7 +111,7 @@ export interface Store {
   /** Every build of the image, newest state_time first. */
   listBuilds(image: string, unreadable?: UnreadableRecord[]): Promise<ImageBuild[]>;
   /** True when the build znode exists, readable or not. */
-  buildExists?(image: string, buildId: string): Promise<boolean>;
+  buildExists(image: string, buildId: string): Promise<boolean>;
   storeBuild(build: ImageBuild): Promise<void>;
   /** Removes the build znode and everything below it; false (nothing deleted) while upload records remain, as upstream. */
   deleteBuild(image: string, buildId: string): Promise<boolean>;
@@ -138,7 +138,7 @@ export interface Store {
   listComponents(kind: 'builder', unreadable?: UnreadableRecord[]): Promise<Extract<Component, { kind: 'builder' }>[]>;
   listComponents(kind: 'pool', unreadable?: UnreadableRecord[]): Promise<PoolComponent[]>;
   /** Every record this store found unreadable and has not seen go away since (what the gauge counts). */
-  unreadableRecords?(): UnreadableRecord[];
+  unreadableRecords(): UnreadableRecord[];
 
   // ----- beyond upstream: why a request waits (/nodepool/explanations/<request-id>, one child per pool)
   recordExplanation(explanation: RequestExplanation): Promise<void>;

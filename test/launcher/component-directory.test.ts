@@ -16,4 +16,17 @@ describe('component directory', () => {
     await directory.refresh();
     expect(directory.registeredPools().map((p) => p.id)).toEqual([real.id]);
   });
+
+  it('counts a pool in a state a newer launcher added (it has not declined yet)', async () => {
+    const store = await storeWith([{ kind: 'pool', id: 'new-host-PoolWorker.sim-main-1', hostname: 'new-host', state: 'draining', provider_name: 'sim' }]);
+    const directory = new ComponentDirectory(store, silentLogger());
+    await directory.refresh();
+    expect(directory.registeredPools().map((p) => [p.id, p.state])).toEqual([['new-host-PoolWorker.sim-main-1', 'draining']]);
+  });
 });
+
+/** A store whose pool listing decodes these records as the ZooKeeper store does. */
+async function storeWith(records: object[]): Promise<Store> {
+  const pools = records.map((r) => decodeComponent('pool', JSON.stringify(r)) as PoolComponent);
+  return { listComponents: async () => pools } as unknown as Store;
+}

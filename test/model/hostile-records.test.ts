@@ -36,7 +36,9 @@ const hostile: [string, string][] = [
 
 describe('hostile record data', () => {
   for (const [kind, decode] of decoders) {
-    it.each(hostile)(`${kind}: %s is a RecordDecodeError`, (_name, data) => {
+    // A component's state is kept verbatim (no decision reads it); see record-codecs.test.ts.
+    const cases = kind === 'component' ? hostile.filter(([name]) => name !== 'unknown state') : hostile;
+    it.each(cases)(`${kind}: %s is a RecordDecodeError`, (_name, data) => {
       expect(() => decode(data)).toThrow(RecordDecodeError);
     });
   }

@@ -87,8 +87,14 @@ describe('Component codec', () => {
     expect(pool).toMatchObject({ kind: 'pool', provider_name: 'mycloud-region1', supported_labels: ['ubuntu-jammy'], priority: 100 });
   });
 
-  it('rejects a component of unknown state', () => {
-    expect(() => decodeComponent('launcher', '{"state": "dancing"}')).toThrow(RecordDecodeError);
+  it('keeps a state a newer writer added verbatim, and writes it back unchanged', () => {
+    const launcher = decodeComponent('launcher', '{"hostname": "h", "state": "draining"}');
+    expect(launcher.state).toBe('draining');
+    expect(JSON.parse(encodeComponent(launcher).toString('utf8')).state).toBe('draining');
+  });
+
+  it('rejects a component whose state is not a string', () => {
+    expect(() => decodeComponent('launcher', '{"state": {"toString": 1}}')).toThrow(RecordDecodeError);
   });
 });
 

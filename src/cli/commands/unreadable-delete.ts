@@ -10,7 +10,7 @@ import { NODE_LOCK_TIMEOUT_MS } from './node-lock.ts';
 
 /** The store's note of an unreadable record, after a get* returned null for it. */
 export function findUnreadable(ctx: Pick<CliContext, 'store'>, kind: RecordKind, match: (r: UnreadableRecord) => boolean): UnreadableRecord | null {
-  return ctx.store.unreadableRecords?.().find((r) => r.kind === kind && match(r)) ?? null;
+  return ctx.store.unreadableRecords().find((r) => r.kind === kind && match(r)) ?? null;
 }
 
 export async function deleteUnreadableNode(ctx: CliContext, record: UnreadableRecord): Promise<void> {
