@@ -14,7 +14,6 @@ import { loadConfig } from '../../src/config/load.ts';
 import type { NodepoolConfig } from '../../src/config/model.ts';
 import { connectZkClient } from '../../src/zk/client.ts';
 import { ZkStore } from '../../src/store/zk-store.ts';
-import { newNode } from '../../src/model/factories.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { scanHostKeys } from '../../src/launcher/nodescan-ssh/scan-host-keys.ts';
@@ -22,7 +21,8 @@ import { ReadyNodeChecker } from '../../src/launcher/check/ready-node-checker.ts
 import { CleanupWorker } from '../../src/launcher/cleanup/cleanup-worker.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
 import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
-import { generateEd25519KeyPair } from '../../src/util/ssh-keypair.ts';
+import { registerKeypair } from '../../test/launcher/care/care-env.ts';
+import { injectLeakedServers, makeReadyNodes } from './ready-nodes.ts';
 
 const { values } = parseArgs({ options: { nodes: { type: 'string', default: '100' } } });
 const N = Number(values.nodes);
@@ -47,22 +47,11 @@ try {
   const deps: LauncherDeps = { store, getConfig: () => config, drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => config, clock: systemClock, logger }), clock: systemClock, logger, hostname: 'bench' };
 
   // A keypair every server accepts, for the SSH-login variant of the check.
-  const key = generateEd25519KeyPair();
-  writeFileSync(join(dir, 'id'), key.private, { mode: 0o600 });
-  const token = (await fetch(`${sim.url}/identity/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ auth: { identity: { methods: ['password'], password: { user: { name: 'demo', domain: { name: 'Default' }, password: 'sim-demo-pw' } } }, scope: { project: { name: 'demo', domain: { name: 'Default' } } } } }) })).headers.get('x-subject-token')!;
-  await fetch(`${sim.url}/compute/v2.1/os-keypairs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-auth-token': token }, body: JSON.stringify({ keypair: { name: 'bench', public_key: key.public } }) });
+  const keyFile = await registerKeypair(sim, dir, 'bench');
 
   let t = performance.now();
-  for (let i = 0; i < N; i++) {
-    const node = await store.createNode(newNode({ provider: 'sim', pool: 'main', type: ['small'], state: 'building' }, Date.now()));
-    await sim.admin.injectServer({ name: `np${node.id}`, keyName: 'bench', metadata: { nodepool_provider_name: 'sim', nodepool_node_id: node.id } });
-  }
+  await makeReadyNodes(store, sim.admin, { count: N, provider: 'sim', pool: 'main', label: 'small', keyName: 'bench' });
   const servers = await sim.admin.listServers();
-  for (const node of await store.listNodes()) {
-    const s = servers.find((x) => x.metadata.nodepool_node_id === node.id)!;
-    Object.assign(node, { state: 'ready', external_id: s.id, interface_ip: s.sshHost, connection_port: s.sshPort });
-    await store.storeNode(node);
-  }
   console.log(`setup: ${N} ready nodes on ${N} simulator servers with SSH endpoints in ${ms(t)}`);
 
   const target = servers[0];
@@ -80,13 +69,13 @@ try {
   await checker.runOnce();
   console.log(`ReadyNodeChecker pass, ${N} nodes, port probe: ${ms(t)}`);
   config = structuredClone(config);
-  Object.assign(config.providers[0].pools[0].labels[0], { username: 'zuul', privateKey: join(dir, 'id') });
+  Object.assign(config.providers[0].pools[0].labels[0], { username: 'zuul', privateKey: keyFile });
   t = performance.now();
   await checker.runOnce();
   const ready = (await store.listNodes()).filter((n) => n.state === 'ready').length;
   console.log(`ReadyNodeChecker pass, ${N} nodes, SSH login: ${ms(t)} (${ready}/${N} still ready)`);
 
-  for (let i = 0; i < 5; i++) await sim.admin.injectServer({ name: `np99999${i}`, metadata: { nodepool_provider_name: 'sim', nodepool_node_id: `99999${i}` } });
+  await injectLeakedServers(sim.admin, 'sim', 5);
   const cleanup = new CleanupWorker(deps);
   t = performance.now();
   const first = await cleanup.pass();

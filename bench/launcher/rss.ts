@@ -5,13 +5,13 @@
 // bin/ would pick up) and runs plain node on it, as a deployment would; default runs through tsx.
 // Run: npx tsx bench/launcher/rss.ts [--nodes 10000] [--compiled]
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startZkServer } from '../../test/harness/zk-server.ts';
-import { startSimProcess } from '../upload/sim-process.ts';
+import { rssMiB, startSimProcess } from '../upload/sim-process.ts';
 import { connectZkClient } from '../../src/zk/client.ts';
 import { ZkStore } from '../../src/store/zk-store.ts';
 import { newNode } from '../../src/model/factories.ts';
@@ -25,11 +25,6 @@ if (values.compiled) {
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json'), '--outDir', compiledDir], { stdio: 'inherit' });
 }
 const launcherArgs = values.compiled ? [join(compiledDir, 'launcher/main.js')] : ['--import', 'tsx', join(root, 'src/launcher/main.ts')];
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 
 async function measure(label: string, configPath: string, cloudsPath: string, store: ZkStore): Promise<void> {
   const child: ChildProcess = spawn(process.execPath, [...launcherArgs, '-c', configPath, '--no-webapp'], {

@@ -6,21 +6,16 @@
 //        [--rounds 2] [--boot-ms 100] [--idle-s 30] [--launcher-env NAME=VALUE ...]
 // Every --launcher-env is a non-default knob and is printed as such.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, startZkServer } from '../../test/harness/zk-server.ts';
 import { cpuSeconds, startSimProcess } from '../upload/sim-process.ts';
-import { loadConfig } from '../../src/config/load.ts';
-import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
-import { systemClock } from '../../src/util/clock.ts';
-import { silentLogger } from '../../src/util/logger.ts';
+import { load, requireBuild, root, startShippedLauncher, uploadCloudImage, waitFor } from './shipped-daemon.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: {
   requests: { type: 'string', default: '200' },
   sequential: { type: 'string', default: '20' },
@@ -41,7 +36,7 @@ const launcherEnv = Object.fromEntries((values['launcher-env'] ?? []).map((kv) =
   return [kv.slice(0, i), kv.slice(i + 1)];
 }));
 
-if (!existsSync(join(root, 'dist/launcher/main.js'))) throw new Error('run `npm run build` first: this benchmark measures the compiled daemon');
+requireBuild();
 
 const pct = (xs: number[], p: number) => {
   if (xs.length === 0) return NaN;
@@ -49,7 +44,6 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const f1 = (x: number) => x.toFixed(1);
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
 
 /** ZooKeeper's own counters (the `mntr` four-letter word). */
 function mntr(host: string, port: number): Promise<Record<string, string>> {
@@ -86,15 +80,6 @@ async function launcherZkRequests(port: number): Promise<Map<string, number> | n
   const out = new Map<string, number>();
   for (const m of text.matchAll(/^nodepool_launcher_zk_requests\{hostname="[^"]*",op="([^"]+)"\} (\d+)/gm)) out.set(m[1], Number(m[2]));
   return out.size ? out : null;
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, limitMs: number): Promise<number> {
-  const started = performance.now();
-  for (;;) {
-    if (await ok().catch(() => false)) return performance.now() - started;
-    if (performance.now() - started > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'np-bench-shipped-'));
@@ -138,13 +123,7 @@ providers:
             flavor-name: m1.small
 `);
   // The cloud image the labels boot, uploaded before any counter is read.
-  const { config } = await loadConfig(configPath, { env: {} });
-  const uploader = new OpenStackProvider(config.providers[0], sim.cloud, { clock: systemClock, logger: silentLogger() });
-  await uploader.start();
-  const imageFile = join(dir, 'cirros.qcow2');
-  writeFileSync(imageFile, Buffer.alloc(1024, 1));
-  await uploader.uploadImage({ name: 'cirros', filePath: imageFile, format: 'qcow2', metadata: {} });
-  await uploader.stop();
+  await uploadCloudImage(configPath, sim.cloud, dir, 'cirros');
 
   console.log(`launcher bench (shipped daemon): Node ${process.version}, ${cpus().length} cores, load ${load()}`);
   console.log(`compiled nodepool-launcher, simulated boot ${BOOT_MS} ms, rate 0.0001, max-servers 100, host-key-checking off`);
@@ -152,14 +131,8 @@ providers:
 
   // Start-up: cloud calls until min-ready... there is none here, so until the pool is ready to serve.
   const calls0 = await simCalls(sim.url);
-  const launcherLog = createWriteStream(join(dir, 'launcher.log'));
-  const launcher = spawn(process.execPath, [join(root, 'bin/nodepool-launcher.js'), '-c', configPath], {
-    cwd: dir, stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...launcherEnv, OS_CLIENT_CONFIG_FILE: join(dir, 'clouds.yaml'), NODEPOOL_FROM_SOURCE: '0' },
-  });
+  const launcher = startShippedLauncher({ dir, configPath, logFile: join(dir, 'launcher.log'), env: launcherEnv });
   children.push(launcher);
-  launcher.stdout!.pipe(launcherLog);
-  launcher.stderr!.pipe(launcherLog);
   const startMs = await waitFor('the launcher /ready', async () => (await fetch(`http://127.0.0.1:${webPort}/ready`)).status === 200, 60_000);
   const startCalls = diffCalls(calls0, await simCalls(sim.url));
   console.log(`start-up: /ready after ${f1(startMs)} ms; cloud calls ${total(startCalls)} (${callsLine(startCalls, 1)})`);

@@ -62,3 +62,9 @@ export function cpuSeconds(pid: number): number {
   // Fields 14 and 15 (utime, stime) are at 11 and 12 after the command name; clock ticks are 100/s on Linux.
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
+
+/** Resident set size of a process now, in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}

@@ -70,7 +70,8 @@ export class CronPass implements LoopPass {
     this.opts.track((async () => {
       try {
         await worker.runOnce(signal);
-        logger.debug({ cron: name, ms: clock.now() - started }, 'cron run finished');
+        // At info, once per run: how long a pass takes is what an operator sizes its schedule by.
+        logger.info({ cron: name, ms: clock.now() - started }, 'cron run finished');
       } catch (err) {
         if (!signal.aborted) logger.error({ cron: name, err: String(err) }, 'cron run failed');
       } finally {

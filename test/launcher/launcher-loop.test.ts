@@ -3,6 +3,7 @@
 // at stop; a driver that fails to start is retried with backoff and rebuilt when its inputs
 // change; a launcher starts once and a stop during start (ZooKeeper unreachable) ends it.
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { ManualClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { LauncherLoop, type LoopPass } from '../../src/launcher/launcher-loop.ts';
@@ -105,6 +106,28 @@ describe('CronPass', () => {
     await settle();
     expect(stopped).toBe(false);
     finishRun!();
+    await stopping;
+  });
+
+  it('logs each finished run at info with how long it took on the clock', async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1, 0, 0, 0));
+    const lines: { level: number; msg: string; cron?: string; ms?: number }[] = [];
+    const info = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    let finishRun: (() => void) | null = null;
+    const worker = { runOnce: () => new Promise<void>((r) => { finishRun = r; }) };
+    const loop: LauncherLoop = new LauncherLoop([new CronPass({
+      name: 'check', pattern: () => '*/10 * * * * *', worker, clock, logger: info, track: (w) => { loop.track(w); },
+    })], clock, info);
+    loop.start();
+    await settle();
+    await clock.advance(10_000);
+    await settle();
+    await clock.advance(2500);
+    finishRun!();
+    await settle();
+    expect(lines.filter((l) => l.msg === 'cron run finished')).toEqual([expect.objectContaining({ level: 30, cron: 'check', ms: 2500 })]);
+    const stopping = loop.stop();
+    await settle();
     await stopping;
   });
 });

@@ -15,21 +15,24 @@ export interface ApiResponse<T = any> {
   text: string;
 }
 
-export async function issueToken(sim: RunningSimulator, body: unknown = PASSWORD_AUTH): Promise<ApiResponse & { token: string | null }> {
+/** What these helpers need of a simulator: its URL (in this process or its own). */
+export type SimEndpoint = Pick<RunningSimulator, 'url'>;
+
+export async function issueToken(sim: SimEndpoint, body: unknown = PASSWORD_AUTH): Promise<ApiResponse & { token: string | null }> {
   const res = await fetch(`${sim.url}/identity/v3/auth/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, body: text ? JSON.parse(text) : null, token: res.headers.get('x-subject-token') };
 }
 
 export class SimApi {
-  readonly sim: RunningSimulator;
+  readonly sim: SimEndpoint;
   token: string;
-  constructor(sim: RunningSimulator, token: string) {
+  constructor(sim: SimEndpoint, token: string) {
     this.sim = sim;
     this.token = token;
   }
 
-  static async login(sim: RunningSimulator): Promise<SimApi> {
+  static async login(sim: SimEndpoint): Promise<SimApi> {
     const t = await issueToken(sim);
     if (t.status !== 201 || !t.token) throw new Error(`login failed: ${t.status} ${t.text}`);
     return new SimApi(sim, t.token);

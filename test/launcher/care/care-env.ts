@@ -11,7 +11,7 @@ import type { CloudProvider } from '../../../src/cloud/provider.ts';
 import { Launcher } from '../../../src/launcher/launcher.ts';
 import type { LauncherDeps } from '../../../src/launcher/deps.ts';
 import { systemClock } from '../../../src/util/clock.ts';
-import { SimApi } from '../../cloud/sim/sim-client.ts';
+import { SimApi, type SimEndpoint } from '../../cloud/sim/sim-client.ts';
 import { startEnv, type EnvOptions, type LauncherEnv } from '../launcher-env.ts';
 import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
 import { generateEd25519KeyPair } from '../../../src/util/ssh-keypair.ts';
@@ -67,7 +67,7 @@ export function patchConfig(config: NodepoolConfig, label: Partial<PoolLabelConf
 }
 
 /** Writes an ed25519 key (0600) and registers its public half as a Nova keypair. */
-export async function registerKeypair(sim: RunningSimulator, dir: string, name: string): Promise<string> {
+export async function registerKeypair(sim: SimEndpoint, dir: string, name: string): Promise<string> {
   const key = generateEd25519KeyPair();
   const path = join(dir, `${name}.key`);
   writeFileSync(path, key.private, { mode: 0o600 });
