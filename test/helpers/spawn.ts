@@ -13,10 +13,12 @@ export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-export function spawnEntry(entry: string, args: string[], options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', `${projectRoot}src/${entry}`, ...args], {
+/** nodeArgs: flags for node itself (e.g. --inspect), placed before the entry point. */
+export function spawnEntry(entry: string, args: string[], options: SpawnOptions & { nodeArgs?: string[] } = {}): ChildProcess {
+  const { nodeArgs = [], ...spawnOptions } = options;
+  return spawn(process.execPath, [...nodeArgs, '--import', 'tsx', `${projectRoot}src/${entry}`, ...args], {
     cwd: projectRoot,
-    ...options,
+    ...spawnOptions,
     env: childEnv(options.env),
   });
 }
