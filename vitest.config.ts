@@ -9,7 +9,5 @@ export default defineConfig({
     // Two cores: more workers only add contention with the ZooKeeper JVM.
     maxWorkers: 2,
     pool: 'forks',
-    // No retry: a test that fails once under load is a bug to find, in the test or the code.
-    retry: 0,
   },
 });
