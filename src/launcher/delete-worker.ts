@@ -113,25 +113,19 @@ export class DeleteWorker {
     const { store } = this.shared.deps;
     // The cache may lag behind a brand-new request, and it leaves out requests it cannot read:
     // ask ZooKeeper whether the znode exists (readable or not) before unallocating.
-    if (await this.requestStillThere(node.allocated_to!)) return;
+    if (await store.requestExists(node.allocated_to!)) return;
     const lock = await store.lockNode(node.id, { blocking: false });
     if (!lock) return;
     try {
       const fresh = await store.getNode(node.id);
       if (!fresh || fresh.state !== 'ready' || !fresh.allocated_to) return;
-      if (await this.requestStillThere(fresh.allocated_to)) return;
+      if (await store.requestExists(fresh.allocated_to)) return;
       fresh.allocated_to = null;
       await store.storeNode(fresh);
       this.shared.deps.logger.info({ node: node.id }, 'unallocated ready node of a vanished request');
     } finally {
       await lock.release().catch(() => {});
     }
-  }
-
-  /** An unreadable request (a foreign writer's) is not a vanished one: only a missing znode is. */
-  private async requestStillThere(id: string): Promise<boolean> {
-    const { store } = this.shared.deps;
-    return store.requestExists(id);
   }
 
   async stop(): Promise<void> {
