@@ -44,17 +44,22 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
-      const sleeper = { until: this.current + ms, resolve };
+      const onAbort = () => {
+        this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+        reject(signal!.reason);
+      };
+      // The listener goes when the sleeper wakes: a long-lived signal must not collect them.
+      const sleeper = { until: this.current + ms, resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); } };
       this.sleepers.push(sleeper);
-      signal?.addEventListener(
-        'abort',
-        () => {
-          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
-          reject(signal.reason);
-        },
-        { once: true },
-      );
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /** When the earliest sleeper wakes, or null when nothing sleeps (tests drive time to it). */
+  nextDeadline(): number | null {
+    let next: number | null = null;
+    for (const s of this.sleepers) if (next === null || s.until < next) next = s.until;
+    return next;
   }
 
   async advance(ms: number): Promise<void> {

@@ -98,7 +98,7 @@ describe('built nodepool-launcher -f -c FILE', () => {
   });
 
   it('serves with upstream flags and logs where a fileConfig INI -l file says, at its levels', async () => {
-    env = await startEnv({ name: 'bin-launcher', yaml: simpleYaml() });
+    env = await startEnv({ clock: 'system', name: 'bin-launcher', yaml: simpleYaml() });
     const e = env;
     dir = mkdtempSync(join(tmpdir(), 'np-logconf-'));
     const debugLog = join(dir, 'launcher-debug.log');

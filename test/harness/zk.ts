@@ -28,6 +28,9 @@ export interface TestZk {
   connectRoot(overrides?: Partial<ZkClientOptions>): Promise<ZooKeeperClient>;
   /** Closes every client connect() made and deletes the chroot. */
   closeAll(): Promise<void>;
+  /** Requests sent by any client of this harness and not yet answered (a clock driver waits
+   *  for none before it moves a manual clock). */
+  requestsInFlight(): number;
 }
 
 export interface TestZkOptions {
@@ -89,6 +92,9 @@ export function testZk(options: TestZkOptions = {}): TestZk {
     },
     connectRoot(overrides = {}) {
       return open(true, overrides);
+    },
+    requestsInFlight() {
+      return clients.reduce((sum, c) => sum + c.queuedRequests, 0);
     },
     async closeAll() {
       if (chrootReady) {

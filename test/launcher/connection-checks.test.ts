@@ -77,7 +77,7 @@ describe('connection checks before ready', () => {
 
   async function start(name: string, bootTimeout: number, winrmPort: number): Promise<LauncherEnv> {
     // The launcher's SSH scanner is off in the simulator (ssh disabled): scans find nothing.
-    env = await startEnv({ name, yaml: yaml(bootTimeout, winrmPort) });
+    env = await startEnv({ clock: 'system', name, yaml: yaml(bootTimeout, winrmPort) });
     const sink = new Writable({ write(chunk, _enc, cb) { for (const l of String(chunk).split('\n').filter(Boolean)) logLines.push(JSON.parse(l)); cb(); } });
     const logger = pino({ level: 'info' }, sink);
     provider = new OpenStackProvider(env.config.providers[0], env.cloud, { clock: systemClock, logger, serverListTtlMs: 20 });

@@ -9,9 +9,7 @@ import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
 import { TransientError } from '../../src/cloud/errors.ts';
 import type { DeleteStateMachine } from '../../src/cloud/provider.ts';
 import { newRequest } from '../../src/model/factories.ts';
-import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
 
@@ -24,8 +22,7 @@ describe('a discarded server is never adopted', () => {
   beforeAll(async () => {
     // Deletes take 1.5 s in the cloud, so a deleted server stays listed while the next attempt looks.
     env = await startEnv({ name: 'discarded-server', sim: { deleteDelayMs: 1500 }, yaml: simpleYaml({ launchTimeout: 5, launchRetries: 2 }) });
-    provider = new OpenStackProvider(env.config.providers[0], env.cloud, { clock: systemClock, logger: silentLogger(), serverListTtlMs: 20 });
-    await provider.start();
+    provider = await env.newProvider();
     // The first delete is accepted by the cloud, then the wait for it fails (as when the list
     // call keeps failing): the launcher only knows the delete did not complete.
     const realDelete = provider.deleteServer.bind(provider);
@@ -45,11 +42,11 @@ describe('a discarded server is never adopted', () => {
       };
     };
     launcher = new Launcher({
-      deps: { store: new ZkStore(env.client, { logger: silentLogger(), clock: systemClock }), getConfig: () => env.config,
-        drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => env.config, clock: systemClock, pollMs: 10 }), clock: systemClock, logger: silentLogger(), hostname: 'discard-host' },
+      deps: { store: new ZkStore(env.client, { logger: silentLogger(), clock: env.clock }), getConfig: () => env.config,
+        drivers: openStackDrivers(new Map([['sim', provider]]), { getConfig: () => env.config, clock: env.clock, pollMs: 10 }), clock: env.clock, logger: silentLogger(), hostname: 'discard-host' },
       connection: env.client, refreshIntervalMs: 200,
     });
-    await launcher.start();
+    await env.drive(launcher.start());
   });
 
   afterAll(async () => {
@@ -62,10 +59,10 @@ describe('a discarded server is never adopted', () => {
     // The first server stays in BUILD: attempt 1 hits launch-timeout and deletes it.
     env.sim.admin.setFaults({ stuckServers: 1 });
     const request = await env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul' }, Date.now()), '200', false);
-    const done = await waitFor(async () => {
+    const done = await env.until(async () => {
       const r = await env.zuul.getRequest(request.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 30_000, message: 'the request answered' });
+    }, { withinMs: 30_000, message: 'the request answered' });
     expect(deletesLostTrackOf).toHaveLength(1);
     const [discarded] = deletesLostTrackOf;
     expect(done.state).toBe('fulfilled');

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import type { NodeRequest } from '../../src/model/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { returnNodes, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 const YAML = `
@@ -58,10 +57,10 @@ describe('launch faults', () => {
 
   async function request(labels: string[]): Promise<NodeRequest> {
     const submitted = await env.zuul.submitRequest(newRequest({ node_types: labels, requestor: 'zuul' }, Date.now()), '200', false);
-    return waitFor(async () => {
+    return env.until(async () => {
       const r = await env.zuul.getRequest(submitted.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 30_000, message: `request ${submitted.id} done` });
+    }, { withinMs: 30_000, message: `request ${submitted.id} done` });
   }
 
   const giveBack = (r: NodeRequest) => returnNodes(env.zuul, r);
@@ -71,8 +70,12 @@ describe('launch faults', () => {
   }
 
   async function nothingLeft(): Promise<void> {
-    await waitFor(async () => (await env.zuul.listNodes()).length === 0 && (await serverNames()).length === 0,
-      { timeoutMs: 20_000, message: 'all nodes and servers gone' });
+    await env.until(async () => {
+      const nodes = await env.zuul.listNodes();
+      const servers = await serverNames();
+      if (nodes.length === 0 && servers.length === 0) return true;
+      throw new Error(`left: nodes ${nodes.map((n) => `${n.id}:${n.state}`).join(' ')}; servers ${servers.join(' ')}`);
+    }, { withinMs: 20_000, message: 'all nodes and servers gone' });
   }
 
   it('relaunches after a quota fault (node aborted, not failed)', async () => {
@@ -102,10 +105,10 @@ describe('launch faults', () => {
 
   it('gives up on a server stuck in BUILD after launch-timeout and retries', async () => {
     env.sim.admin.setFaults({ stuckServers: 1 });
-    const started = Date.now();
+    const started = env.clock.now();
     const r = await request(['small']);
     expect(r.state).toBe('fulfilled');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
+    expect(env.clock.now() - started).toBeGreaterThanOrEqual(2000);
     await giveBack(r);
     await nothingLeft();
   });

@@ -1,17 +1,25 @@
 // A launcher on real ZooKeeper (this file's chroot) and the OpenStack simulator, plus a second
 // ZooKeeper session that plays Zuul. Config goes through the real loader from YAML.
+// By default the launcher and the simulator run on a ManualClock that `until` drives (time moves
+// only while no ZooKeeper request or cloud call is in flight), so boot timeouts, retries and pass
+// intervals are decided on clock time however loaded the machine is. Tests that spawn a daemon
+// process pass `clock: 'system'`: a process cannot share our clock.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../src/cloud/sim/server.ts';
 import type { SimulatorConfigInput } from '../../src/cloud/sim/config.ts';
-import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
+import { OpenStackProvider, type OpenStackProviderOptions } from '../../src/cloud/openstack/provider.ts';
 import { loadClouds } from '../../src/config/clouds/load-clouds.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import type { CloudConfig, NodepoolConfig } from '../../src/config/model.ts';
+import type { CloudConfig, NodepoolConfig, ProviderConfig } from '../../src/config/model.ts';
 import type { CloudProvider } from '../../src/cloud/provider.ts';
 import { ZkStore } from '../../src/store/zk-store.ts';
-import { systemClock } from '../../src/util/clock.ts';
+import { ManualClock, systemClock, type Clock } from '../../src/util/clock.ts';
+import { createCloudAgent } from '../../src/cloud/openstack/agent.ts';
+import { ClockDriver, type UntilOptions } from '../harness/clock-driver.ts';
+import { CountingDispatcher } from '../harness/counting-dispatcher.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { silentLogger, createLogger, type Logger } from '../../src/util/logger.ts';
 import { Launcher } from '../../src/launcher/launcher.ts';
 import type { StaticProvidersOptions } from '../../src/launcher/static/static-providers.ts';
@@ -26,6 +34,9 @@ export interface EnvOptions {
   sim?: SimulatorConfigInput;
   /** The providers/labels part of nodepool.yaml (zookeeper-servers and webapp are added). */
   yaml: string;
+  /** 'manual' (default): launcher and simulator on a driven ManualClock; 'system' for tests
+   *  that spawn a launcher process. */
+  clock?: 'manual' | 'system';
 }
 
 export interface LauncherEnv {
@@ -45,7 +56,19 @@ export interface LauncherEnv {
   logger: Logger;
   /** What the launchers this env started emitted. */
   metrics: NodepoolMetrics;
+  /** The clock of the launchers, their store and the simulator. */
+  clock: Clock;
+  /** Waits for a condition: on the manual clock it drives time (withinMs is clock time); on the
+   *  system clock it polls (withinMs is a wall-clock deadline, default 30 s). */
+  until<T>(condition: () => T | Promise<T>, options?: UntilOptions): Promise<NonNullable<T>>;
+  /** Awaits work that may sleep on the clock (a launcher's start()), driving a manual clock. */
+  drive<T>(work: Promise<T>): Promise<T>;
+  /** Lets `ms` of clock time pass (manual clock only). */
+  advance(ms: number): Promise<void>;
   newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient; staticHosts?: StaticProvidersOptions }): Promise<Launcher>;
+  /** A started provider on the env's clock whose cloud calls the clock driver waits for
+   *  (stopped by close()). */
+  newProvider(config?: ProviderConfig, extra?: Partial<OpenStackProviderOptions>): Promise<OpenStackProvider>;
   /** Another ZooKeeper session with its own store (a second launcher). */
   newSession(): Promise<{ client: ZooKeeperClient; store: ZkStore }>;
   /** The full nodepool.yaml text for a spawned launcher process. */
@@ -56,12 +79,19 @@ export interface LauncherEnv {
 export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
   const logger = process.env.NODEPOOL_TEST_LOG ? createLogger('test', { level: 'debug' }) : silentLogger();
   const zk = testZk({ name: opts.name });
+  const manual = (opts.clock ?? 'manual') === 'manual' ? new ManualClock(Date.now()) : null;
+  const clock: Clock = manual ?? systemClock;
+  const dispatchers: CountingDispatcher[] = [];
+  const driver = manual
+    ? new ClockDriver({ clock: manual, busy: () => zk.requestsInFlight() + dispatchers.reduce((n, d) => n + d.inFlight, 0) })
+    : null;
   const client = await zk.connect();
-  const store = new ZkStore(client, { logger, clock: systemClock });
+  const store = new ZkStore(client, { logger, clock });
   await store.init();
   const zuulClient = await zk.connect();
   const zuul = new ZkStore(zuulClient, { logger, clock: systemClock });
   const sim = await startSimulator({
+    clock,
     config: { buildDelayMs: 100, deleteDelayMs: 20, quotas: { instances: 100, cores: 400, ram: 1_000_000 }, ssh: { enabled: false }, ...opts.sim },
   });
   const dir = mkdtempSync(join(tmpdir(), `np-launcher-${opts.name}-`));
@@ -98,32 +128,52 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
   const sessions: ZooKeeperClient[] = [];
   const metrics = new NodepoolMetrics();
   const env: LauncherEnv = {
-    zk, sim, dir, configPath, cloudsPath, config, cloud, store, client, zuul, zuulClient, logger, fullYaml, metrics,
+    zk, sim, dir, configPath, cloudsPath, config, cloud, store, client, zuul, zuulClient, logger, fullYaml, metrics, clock,
+    until(condition, options = {}) {
+      if (driver) return driver.until(condition, options);
+      return waitFor(condition, { timeoutMs: options.withinMs ?? 30_000, message: options.message });
+    },
+    async drive(work) {
+      if (driver) {
+        let settled = false;
+        void work.then(() => { settled = true; }, () => { settled = true; });
+        await driver.until(() => settled, { message: 'work on the clock' });
+      }
+      return work;
+    },
+    async advance(ms) {
+      if (!driver) throw new Error('advance needs the manual clock');
+      await driver.advance(ms);
+    },
     async newSession() {
       const c = await zk.connect();
       sessions.push(c);
-      return { client: c, store: new ZkStore(c, { logger, clock: systemClock }) };
+      return { client: c, store: new ZkStore(c, { logger, clock }) };
+    },
+    async newProvider(p = env.config.providers[0], extra = {}) {
+      const dispatcher = new CountingDispatcher(createCloudAgent(cloud));
+      dispatchers.push(dispatcher);
+      const provider = new OpenStackProvider(p, cloud, { clock, logger, serverListTtlMs: 20, dispatcher, ...extra });
+      providers.push(provider);
+      await provider.start();
+      return provider;
     },
     async newLauncher(o = {}) {
       const map = new Map<string, CloudProvider>();
-      for (const p of config.providers) {
-        const provider = new OpenStackProvider(p, cloud, { clock: systemClock, logger, serverListTtlMs: 20 });
-        await provider.start();
-        providers.push(provider);
-        map.set(p.name, provider);
-      }
+      for (const p of config.providers) map.set(p.name, await env.newProvider(p));
       const deps: LauncherDeps = {
-        store: o.store ?? store, getConfig: () => env.config, drivers: openStackDrivers(map, { getConfig: () => env.config, clock: systemClock, logger, pollMs: 10 }), clock: systemClock, logger,
+        store: o.store ?? store, getConfig: () => env.config, drivers: openStackDrivers(map, { getConfig: () => env.config, clock, logger, pollMs: 10 }), clock, logger,
         hostname: o.hostname ?? 'test-host', metrics,
       };
       const launcher = new Launcher({ deps, connection: o.client ?? client, refreshIntervalMs: 200, staticHosts: o.staticHosts });
       launchers.push(launcher);
-      await launcher.start();
+      await env.drive(launcher.start());
       return launcher;
     },
     async close() {
       for (const l of launchers) await l.stop().catch(() => {});
       for (const p of providers) await p.stop().catch(() => {});
+      for (const d of dispatchers) await d.close().catch(() => {});
       await zk.closeAll();
       await sim.close();
       rmSync(dir, { recursive: true, force: true });

@@ -9,7 +9,6 @@ import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { ConnectionLossError, ErrorCode } from '../../src/zk/errors.ts';
 import type { ZkClient } from '../../src/zk/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 describe('a READY write whose reply is lost', () => {
@@ -49,10 +48,10 @@ describe('a READY write whose reply is lost', () => {
 
   it('sends the node back to BUILDING, never READY without a server, and ends with a live one', async () => {
     const request = await env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul' }, Date.now()), '200', false);
-    const done = await waitFor(async () => {
+    const done = await env.until(async () => {
       const r = await env.zuul.getRequest(request.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 30_000, message: 'the request answered' });
+    }, { withinMs: 30_000, message: 'the request answered' });
     expect(lostOne).toBe(true);
     expect(nodeWrites.filter(([, state, externalId]) => state === 'ready' && externalId === null)).toEqual([]);
     expect(done.state).toBe('fulfilled');

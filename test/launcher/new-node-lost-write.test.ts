@@ -10,7 +10,6 @@ import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { ConnectionLossError, ErrorCode } from '../../src/zk/errors.ts';
 import type { ZkClient } from '../../src/zk/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 describe('a new node whose BUILDING write loses its reply', () => {
@@ -55,6 +54,6 @@ describe('a new node whose BUILDING write loses its reply', () => {
     expect(lost).toBe(true);
     const [node] = await env.zuul.listNodes();
     expect(node.state).toBe('building');
-    await waitFor(async () => !(await env.zuul.nodeIsLocked(node.id)), { timeoutMs: 5_000, message: 'the new node unlocked' });
+    await env.until(async () => !(await env.zuul.nodeIsLocked(node.id)), { withinMs: 5_000, message: 'the new node unlocked' });
   });
 });

@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import type { NodeRequest } from '../../src/model/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { returnNodes, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 const provider = (name: string) => `
@@ -45,10 +44,10 @@ describe('provider preference and tenant limits', () => {
   const submit = (fields: Partial<NodeRequest>) =>
     env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul', ...fields }, Date.now()), '200', false);
   const stateOf = async (id: string) => (await env.zuul.getRequest(id))?.state;
-  const fulfilled = (id: string) => waitFor(async () => {
+  const fulfilled = (id: string) => env.until(async () => {
     const r = await env.zuul.getRequest(id);
     return r?.state === 'fulfilled' ? r : null;
-  }, { timeoutMs: 20_000, message: `request ${id} fulfilled` });
+  }, { withinMs: 20_000, message: `request ${id} fulfilled` });
 
   const giveBack = (r: NodeRequest) => returnNodes(env.zuul, r);
 
@@ -75,6 +74,6 @@ describe('provider preference and tenant limits', () => {
     expect((await env.zuul.getNode(served.nodes[0]))!.tenant_name).toBe('capped');
     await giveBack(served);
     await giveBack(other);
-    await waitFor(async () => (await env.zuul.listNodes()).length === 0, { timeoutMs: 20_000, message: 'all nodes deleted' });
+    await env.until(async () => (await env.zuul.listNodes()).length === 0, { withinMs: 20_000, message: 'all nodes deleted' });
   });
 });

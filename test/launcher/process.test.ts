@@ -43,7 +43,7 @@ describe('launcher process', () => {
   }
 
   it('SIGTERM: stops taking work, hands the request back, releases locks, exits 0', async () => {
-    env = await startEnv({ name: 'proc-sigterm', sim: { buildDelayMs: 60_000 }, yaml: simpleYaml() });
+    env = await startEnv({ clock: 'system', name: 'proc-sigterm', sim: { buildDelayMs: 60_000 }, yaml: simpleYaml() });
     const e = env;
     const { proc, output } = spawnLauncher(e);
     await waitFor(async () => (await e.zuul.listComponents('pool')).length === 1, { timeoutMs: 30_000, message: `pool registered; output: ${output()}` });
@@ -74,7 +74,7 @@ describe('launcher process', () => {
   });
 
   it('kill -9: another launcher deletes the dead one\'s building node and server, and serves its lost request', async () => {
-    env = await startEnv({ name: 'proc-kill9', sim: { buildDelayMs: 60_000 }, yaml: `zookeeper-timeout: 2\n${simpleYaml()}` });
+    env = await startEnv({ clock: 'system', name: 'proc-kill9', sim: { buildDelayMs: 60_000 }, yaml: `zookeeper-timeout: 2\n${simpleYaml()}` });
     const e = env;
     const { proc, output } = spawnLauncher(e);
     await waitFor(async () => (await e.zuul.listComponents('pool')).length === 1, { timeoutMs: 30_000, message: `pool registered; output: ${output()}` });
@@ -115,7 +115,7 @@ describe('launcher process reload', () => {
   });
 
   it('follows a changed config file, keeps the old one when the new is invalid, reloads on SIGHUP', async () => {
-    env = await startEnv({ name: 'proc-reload', yaml: simpleYaml() });
+    env = await startEnv({ clock: 'system', name: 'proc-reload', yaml: simpleYaml() });
     const e = env;
     let out = '';
     child = spawnEntry('launcher/main.ts', ['-c', e.configPath, '--no-webapp'], {

@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import { DECLINE_QUOTA } from '../../src/launcher/decline-reasons.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('provider quota with unmanaged usage', () => {
@@ -21,16 +20,16 @@ describe('provider quota with unmanaged usage', () => {
     await e.sim.admin.injectServer({ name: 'other-tenant', flavor: 'm1.medium' });
     await e.newLauncher();
     const r = await submit(e, ['small', 'small', 'small']);
-    const failed = await waitFor(async () => {
+    const failed = await env.until(async () => {
       const got = await e.zuul.getRequest(r.id);
       return got?.state === 'failed' ? got : null;
-    }, { timeoutMs: 20_000, message: 'request declined' });
+    }, { withinMs: 20_000, message: 'request declined' });
     expect(failed.declined_by).toHaveLength(1);
     const explanations = JSON.stringify(await e.zuul.listExplanations(r.id));
     expect(explanations).toContain(DECLINE_QUOTA);
     // Two small nodes still fit in what is left: that request is served.
     const ok = await submit(e, ['small', 'small']);
-    await waitFor(async () => (await e.zuul.getRequest(ok.id))?.state === 'fulfilled', { timeoutMs: 30_000, message: 'two-node request fulfilled' });
+    await env.until(async () => (await e.zuul.getRequest(ok.id))?.state === 'fulfilled', { withinMs: 30_000, message: 'two-node request fulfilled' });
   });
 
   it('counts Cinder volume limits and the volumes of unmanaged servers', async () => {
@@ -40,7 +39,7 @@ describe('provider quota with unmanaged usage', () => {
     await e.sim.admin.injectServer({ name: 'other-tenant', volumeSizeGb: 80 });
     await e.newLauncher();
     const r = await submit(e, ['small']);
-    await waitFor(async () => (await e.zuul.getRequest(r.id))?.state === 'failed', { timeoutMs: 20_000, message: '30 GB request declined with 20 GB left' });
+    await env.until(async () => (await e.zuul.getRequest(r.id))?.state === 'failed', { withinMs: 20_000, message: '30 GB request declined with 20 GB left' });
     expect(JSON.stringify(await e.zuul.listExplanations(r.id))).toContain(DECLINE_QUOTA);
   });
 
@@ -52,9 +51,9 @@ describe('provider quota with unmanaged usage', () => {
     await e.newLauncher();
     const r = await submit(e, ['small', 'small', 'small']);
     // Not declined: it goes pending and two nodes become ready; Nova refuses the third.
-    await waitFor(async () => (await e.zuul.getRequest(r.id))?.state === 'pending', { timeoutMs: 20_000, message: 'request pending' });
-    await waitFor(async () => (await e.zuul.listNodes()).filter((n) => n.allocated_to === r.id && n.state === 'ready').length === 2,
-      { timeoutMs: 30_000, message: 'two nodes ready' });
+    await env.until(async () => (await e.zuul.getRequest(r.id))?.state === 'pending', { withinMs: 20_000, message: 'request pending' });
+    await env.until(async () => (await e.zuul.listNodes()).filter((n) => n.allocated_to === r.id && n.state === 'ready').length === 2,
+      { withinMs: 30_000, message: 'two nodes ready' });
     const got = await e.zuul.getRequest(r.id);
     expect(got?.declined_by).toEqual([]);
     expect(got?.state).toBe('pending');

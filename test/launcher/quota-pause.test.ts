@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import type { NodeRequest } from '../../src/model/types.ts';
 import type { LockHandle } from '../../src/zk/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('quota pause', () => {
@@ -18,7 +17,7 @@ describe('quota pause', () => {
   const submit = (labels: string[]) =>
     env.zuul.submitRequest(newRequest({ node_types: labels, requestor: 'zuul' }, Date.now()), '200', false);
   const state = async (id: string) => (await env.zuul.getRequest(id))?.state;
-  const waitState = (id: string, s: string) => waitFor(async () => (await state(id)) === s, { timeoutMs: 20_000, message: `${id} ${s}` });
+  const waitState = (id: string, s: string) => env.until(async () => (await state(id)) === s, { withinMs: 20_000, message: `${id} ${s}` });
 
   async function take(r: NodeRequest): Promise<LockHandle[]> {
     const locks = [];
@@ -47,7 +46,7 @@ describe('quota pause', () => {
     const locks = await take(fulfilledA);
 
     const b = await submit(['small']);
-    await waitFor(async () => (await env.zuul.listComponents('pool'))[0].paused, { timeoutMs: 10_000, message: 'pool paused' });
+    await env.until(async () => (await env.zuul.listComponents('pool'))[0].paused, { withinMs: 10_000, message: 'pool paused' });
     const why = await env.zuul.listExplanations(b.id);
     expect(why.map((e) => e.reason)).toContain('deferred: max-servers reached (pool paused until nodes are freed)');
     expect(await state(b.id)).toBe('pending');
@@ -58,12 +57,12 @@ describe('quota pause', () => {
     await giveBack(fulfilledA, locks);
     await waitState(b.id, 'fulfilled');
     await waitState(c.id, 'fulfilled');
-    await waitFor(async () => !(await env.zuul.listComponents('pool'))[0].paused, { timeoutMs: 10_000, message: 'pool unpaused' });
+    await env.until(async () => !(await env.zuul.listComponents('pool'))[0].paused, { withinMs: 10_000, message: 'pool unpaused' });
     for (const id of [b.id, c.id]) {
       const r = (await env.zuul.getRequest(id))!;
       await giveBack(r, await take(r));
     }
-    await waitFor(async () => (await env.zuul.listNodes()).length === 0, { timeoutMs: 20_000, message: 'all nodes deleted' });
+    await env.until(async () => (await env.zuul.listNodes()).length === 0, { withinMs: 20_000, message: 'all nodes deleted' });
   });
 
   it('breaks a wedge: an idle READY node of another label is deleted to make room', async () => {
@@ -71,8 +70,8 @@ describe('quota pause', () => {
     const warm = await submit(['small', 'small']);
     await waitState(warm.id, 'fulfilled');
     await env.zuul.deleteRequest(warm.id);
-    await waitFor(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && !n.allocated_to).length === 2,
-      { timeoutMs: 20_000, message: 'two idle small nodes' });
+    await env.until(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && !n.allocated_to).length === 2,
+      { withinMs: 20_000, message: 'two idle small nodes' });
     const m = await submit(['medium']);
     await waitState(m.id, 'fulfilled');
     const medium = (await env.zuul.getNode((await env.zuul.getRequest(m.id))!.nodes[0]))!;

@@ -7,8 +7,6 @@ import { newNode, newRequest } from '../../src/model/factories.ts';
 import type { Node } from '../../src/model/types.ts';
 import type { DriverSyncContext, InstanceInfo, NodeDriver } from '../../src/launcher/driver/driver.ts';
 import { Launcher } from '../../src/launcher/launcher.ts';
-import { systemClock } from '../../src/util/clock.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { returnNodes, simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 
 const HOSTS = ['host-a.example', 'host-b.example'];
@@ -61,10 +59,10 @@ describe('a driver that registers nodes instead of launching them', () => {
     env = await startEnv({ name: 'registering-driver', yaml: simpleYaml() });
     launcher = new Launcher({
       deps: { store: env.store, getConfig: () => env.config, drivers: new Map([['sim', registeringDriver('sim', calls)]]),
-        clock: systemClock, logger: env.logger, hostname: 'registering-host' },
+        clock: env.clock, logger: env.logger, hostname: 'registering-host' },
       connection: env.client, refreshIntervalMs: 200,
     });
-    await launcher.start();
+    await env.drive(launcher.start());
   });
   afterAll(async () => {
     await launcher?.stop();
@@ -72,18 +70,18 @@ describe('a driver that registers nodes instead of launching them', () => {
   });
 
   it('serves requests from registered nodes, waits when all are in use, and registers used ones again', async () => {
-    const ready = await waitFor(async () => {
+    const ready = await env.until(async () => {
       const nodes = (await env.zuul.listNodes()).filter((n) => n.state === 'ready');
       return nodes.length === 2 ? nodes : null;
-    }, { timeoutMs: 10_000, message: 'two registered nodes' });
+    }, { withinMs: 10_000, message: 'two registered nodes' });
     expect(ready.map((n) => n.external_id).sort()).toEqual(HOSTS);
 
     const pair = await env.zuul.submitRequest(newRequest({ node_types: ['small', 'small'], requestor: 'zuul' }, Date.now()), '200', false);
-    const served = await waitFor(async () => {
+    const served = await env.until(async () => {
       const r = await env.zuul.getRequest(pair.id);
       if (r?.state === 'failed') throw new Error('request failed');
       return r?.state === 'fulfilled' ? r : null;
-    }, { timeoutMs: 15_000, message: 'the pair fulfilled' });
+    }, { withinMs: 15_000, message: 'the pair fulfilled' });
     expect(new Set(served.nodes)).toEqual(new Set(ready.map((n) => n.id)));
 
     // Every host is in use: the next request waits in `requested`, declined by nobody.
@@ -91,7 +89,7 @@ describe('a driver that registers nodes instead of launching them', () => {
     // Let the loop make several rounds (the pools pass runs at least every second) first.
     const pool = launcher.poolWorkers()[0];
     const from = pool.passes;
-    await waitFor(() => pool.passes >= from + 3, { timeoutMs: 10_000, message: 'three pool passes' });
+    await env.until(() => pool.passes >= from + 3, { withinMs: 10_000, message: 'three pool passes' });
     const waiting = (await env.zuul.getRequest(third.id))!;
     expect(waiting.state).toBe('requested');
     expect(waiting.declined_by).toEqual([]);
@@ -99,10 +97,10 @@ describe('a driver that registers nodes instead of launching them', () => {
     // Zuul returns the pair: their znodes are deleted (nothing in a cloud) and registered again,
     // and the waiting request is served from a re-registered node.
     await returnNodes(env.zuul, served);
-    const done = await waitFor(async () => {
+    const done = await env.until(async () => {
       const r = await env.zuul.getRequest(third.id);
       return r?.state === 'fulfilled' ? r : null;
-    }, { timeoutMs: 20_000, message: 'the third request fulfilled after the hosts came back' });
+    }, { withinMs: 20_000, message: 'the third request fulfilled after the hosts came back' });
     const node = (await env.zuul.getNode(done.nodes[0]))!;
     expect(HOSTS).toContain(node.external_id);
     expect(served.nodes).not.toContain(node.id);

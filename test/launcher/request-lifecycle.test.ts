@@ -3,7 +3,6 @@
 // reuses them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('request life cycle', () => {
@@ -20,8 +19,8 @@ describe('request life cycle', () => {
   it('puts every node of a request in the same availability zone', async () => {
     for (let round = 0; round < 3; round++) {
       const r = await submit(['small', 'small', 'small']);
-      const done = await waitFor(async () => { const x = await env.zuul.getRequest(r.id); return x?.state === 'fulfilled' ? x : null; },
-        { timeoutMs: 20_000, message: 'fulfilled' });
+      const done = await env.until(async () => { const x = await env.zuul.getRequest(r.id); return x?.state === 'fulfilled' ? x : null; },
+        { withinMs: 20_000, message: 'fulfilled' });
       const azs = new Set<string | null>();
       for (const id of done.nodes) azs.add((await env.zuul.getNode(id))!.az);
       expect(azs.size).toBe(1);
@@ -34,23 +33,23 @@ describe('request life cycle', () => {
         await env.zuul.storeNode(node);
       }
     }
-    await waitFor(async () => (await env.zuul.listNodes()).length === 0, { timeoutMs: 20_000, message: 'used nodes deleted' });
+    await env.until(async () => (await env.zuul.listNodes()).length === 0, { withinMs: 20_000, message: 'used nodes deleted' });
   });
 
   it('returns the nodes of a request cancelled while they build, unallocated and reusable', async () => {
     const r = await submit(['small', 'small']);
-    const building = await waitFor(async () => {
+    const building = await env.until(async () => {
       const nodes = (await env.zuul.listNodes()).filter((n) => n.allocated_to === r.id && n.state === 'building');
       return nodes.length === 2 ? nodes : null;
-    }, { timeoutMs: 10_000, message: 'two building nodes' });
+    }, { withinMs: 10_000, message: 'two building nodes' });
     await env.zuul.deleteRequest(r.id);
-    await waitFor(async () => {
+    await env.until(async () => {
       const nodes = await Promise.all(building.map((n) => env.zuul.getNode(n.id)));
       return nodes.every((n) => n?.state === 'ready' && n.allocated_to === null);
-    }, { timeoutMs: 20_000, message: 'nodes ready and unallocated' });
+    }, { withinMs: 20_000, message: 'nodes ready and unallocated' });
     const next = await submit(['small', 'small']);
-    const done = await waitFor(async () => { const x = await env.zuul.getRequest(next.id); return x?.state === 'fulfilled' ? x : null; },
-      { timeoutMs: 20_000, message: 'next request fulfilled' });
+    const done = await env.until(async () => { const x = await env.zuul.getRequest(next.id); return x?.state === 'fulfilled' ? x : null; },
+      { withinMs: 20_000, message: 'next request fulfilled' });
     expect(done.nodes.sort()).toEqual(building.map((n) => n.id).sort());
   });
 });

@@ -35,7 +35,7 @@ describe('launcher killed while nodes build', () => {
   it('resumes: the recorded servers become READY, none created twice, none leaked, none stuck', async () => {
     // Boot slow enough that the kill lands while every node is building; deletes slow enough
     // that a duplicate server, had one been made and removed, stays visible to the watcher.
-    env = await startEnv({ name: 'resume-kill9', sim: { buildDelayMs: 6000, deleteDelayMs: 2000 }, yaml: `zookeeper-timeout: 2\n${simpleYaml()}` });
+    env = await startEnv({ clock: 'system', name: 'resume-kill9', sim: { buildDelayMs: 6000, deleteDelayMs: 2000 }, yaml: `zookeeper-timeout: 2\n${simpleYaml()}` });
     const e = env;
     // Every server id ever seen per server name, sampled until the test ends.
     const seen = new Map<string, Set<string>>();

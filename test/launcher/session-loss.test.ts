@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createZkClient } from '../../src/zk/client.ts';
 import { newRequest } from '../../src/model/factories.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('session loss', () => {
@@ -26,23 +25,23 @@ describe('session loss', () => {
     const before = await env.zuul.listComponents('pool');
     expect(before).toHaveLength(1);
     const r = await env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul' }, Date.now()), '200', false);
-    const building = await waitFor(async () => (await env.zuul.listNodes()).find((n) => n.allocated_to === r.id && n.state === 'building') ?? null,
-      { timeoutMs: 10_000, message: 'building node' });
+    const building = await env.until(async () => (await env.zuul.listNodes()).find((n) => n.allocated_to === r.id && n.state === 'building') ?? null,
+      { withinMs: 10_000, message: 'building node' });
     const oldSession = env.client.sessionId;
 
     await expireLauncherSession();
-    await waitFor(() => env.client.state === 'connected' && env.client.sessionId !== oldSession, { timeoutMs: 20_000, message: 'new session' });
-    const after = await waitFor(async () => { const p = await env.zuul.listComponents('pool'); return p.length === 1 ? p : null; },
-      { timeoutMs: 20_000, message: 're-registered pool' });
+    await env.until(() => env.client.state === 'connected' && env.client.sessionId !== oldSession, { withinMs: 20_000, message: 'new session' });
+    const after = await env.until(async () => { const p = await env.zuul.listComponents('pool'); return p.length === 1 ? p : null; },
+      { withinMs: 20_000, message: 're-registered pool' });
     expect(after[0].id).toBe(before[0].id);
     expect(await env.zuul.listComponents('launcher')).toHaveLength(1);
 
     // The building node lost its lock with the session: the delete worker removes it and its server.
-    await waitFor(async () => (await env.zuul.getNode(building.id)) === null, { timeoutMs: 30_000, message: 'orphaned building node deleted' });
-    await waitFor(async () => !(await env.sim.admin.listServers()).some((s) => s.name === `np${building.id}` && !s.deleting),
-      { timeoutMs: 20_000, message: 'its server deleted' });
+    await env.until(async () => (await env.zuul.getNode(building.id)) === null, { withinMs: 30_000, message: 'orphaned building node deleted' });
+    await env.until(async () => !(await env.sim.admin.listServers()).some((s) => s.name === `np${building.id}` && !s.deleting),
+      { withinMs: 20_000, message: 'its server deleted' });
 
     const fresh = await env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul' }, Date.now()), '200', false);
-    await waitFor(async () => (await env.zuul.getRequest(fresh.id))?.state === 'fulfilled', { timeoutMs: 20_000, message: 'new request served' });
+    await env.until(async () => (await env.zuul.getRequest(fresh.id))?.state === 'fulfilled', { withinMs: 20_000, message: 'new request served' });
   });
 });

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import type { NodeRequest } from '../../src/model/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('two launchers', () => {
@@ -17,21 +16,21 @@ describe('two launchers', () => {
   afterAll(async () => { await env?.close(); });
 
   it('serve 30 requests together without allocating a node twice or over-creating min-ready', async () => {
-    const pools = await waitFor(async () => { const p = await env.zuul.listComponents('pool'); return p.length === 2 ? p : null; });
+    const pools = await env.until(async () => { const p = await env.zuul.listComponents('pool'); return p.length === 2 ? p : null; });
     expect(new Set(pools.map((p) => p.hostname))).toEqual(new Set(['launcher-a', 'launcher-b']));
     // Both launchers run min-ready for the same label: together they keep exactly 2.
-    await waitFor(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && !n.allocated_to).length === 2,
-      { timeoutMs: 20_000, message: 'min-ready 2' });
+    await env.until(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && !n.allocated_to).length === 2,
+      { withinMs: 20_000, message: 'min-ready 2' });
 
     const submitted: NodeRequest[] = [];
     for (let i = 0; i < 30; i++) {
       const size = 1 + (i % 3);
       submitted.push(await env.zuul.submitRequest(newRequest({ node_types: Array(size).fill('small'), requestor: 'zuul' }, Date.now()), '200', false));
     }
-    const done = await waitFor(async () => {
+    const done = await env.until(async () => {
       const all = await Promise.all(submitted.map((r) => env.zuul.getRequest(r.id)));
       return all.every((r) => r && (r.state === 'fulfilled' || r.state === 'failed')) ? (all as NodeRequest[]) : null;
-    }, { timeoutMs: 60_000, message: 'all requests done' });
+    }, { withinMs: 60_000, message: 'all requests done' });
     expect(done.filter((r) => r.state !== 'fulfilled').map((r) => r.id)).toEqual([]);
 
     const owner = new Map<string, string>();

@@ -9,7 +9,6 @@ import { Launcher } from '../../src/launcher/launcher.ts';
 import { OpenStackProvider } from '../../src/cloud/openstack/provider.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
@@ -25,7 +24,7 @@ describe('ZooKeeper stalled while the launcher starts', () => {
   const logLines: { msg: string; step?: string }[] = [];
 
   beforeAll(async () => {
-    env = await startEnv({ name: 'zk-startup-stall', yaml: simpleYaml({ minReady: 1 }) });
+    env = await startEnv({ clock: 'system', name: 'zk-startup-stall', yaml: simpleYaml({ minReady: 1 }) });
     proxy = await startStallProxy(env.zk.servers[0]);
     client = createZkClient({ servers: [{ host: proxy.host, port: proxy.port }], chroot: env.zk.chroot, sessionTimeoutMs: SESSION_MS });
     await client.connect();
@@ -60,7 +59,7 @@ describe('ZooKeeper stalled while the launcher starts', () => {
     expect(logLines.some((l) => l.msg === 'zookeeper unavailable; retrying')).toBe(true);
 
     proxy.resume();
-    await waitFor(() => outcome !== 'pending', { timeoutMs: 30_000, message: 'start() finished after the stall' });
+    await env.until(() => outcome !== 'pending', { withinMs: 30_000, message: 'start() finished after the stall' });
     await starting;
     expect(outcome).toBe('started');
     expect(client.sessionId).not.toBe(session);
@@ -68,7 +67,7 @@ describe('ZooKeeper stalled while the launcher starts', () => {
     const mine = (c: { hostname: string }) => c.hostname === 'stalled-host';
     expect((await env.zuul.listComponents('launcher')).filter(mine)).toHaveLength(1);
     expect((await env.zuul.listComponents('pool')).filter(mine)).toHaveLength(1);
-    await waitFor(async () => (await env.zuul.listNodes()).some((n) => n.state === 'ready'),
-      { timeoutMs: 20_000, message: 'the min-ready node ready' });
+    await env.until(async () => (await env.zuul.listNodes()).some((n) => n.state === 'ready'),
+      { withinMs: 20_000, message: 'the min-ready node ready' });
   }, 60_000);
 });

@@ -12,7 +12,6 @@ import { loadConfig } from '../../src/config/load.ts';
 import { newRequest } from '../../src/model/factories.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { createLogger } from '../../src/util/logger.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startStallProxy, type StallProxy } from '../helpers/stall-proxy.ts';
 import { simpleYaml, startEnv, type LauncherEnv } from './launcher-env.ts';
 import { openStackDrivers } from '../../src/launcher/driver/openstack-driver.ts';
@@ -31,7 +30,7 @@ describe('ZooKeeper suspension', () => {
   let poller: NodeJS.Timeout;
 
   beforeAll(async () => {
-    env = await startEnv({ name: 'zk-suspension', sim: { buildDelayMs: BOOT_MS }, yaml: simpleYaml({ minReady: 0 }) });
+    env = await startEnv({ clock: 'system', name: 'zk-suspension', sim: { buildDelayMs: BOOT_MS }, yaml: simpleYaml({ minReady: 0 }) });
     proxy = await startStallProxy(env.zk.servers[0]);
     // 12 s session: the client notices the stall after 8 s of silence; the server keeps the session.
     client = createZkClient({ servers: [{ host: proxy.host, port: proxy.port }], chroot: env.zk.chroot, sessionTimeoutMs: 12_000 });
@@ -63,12 +62,12 @@ describe('ZooKeeper suspension', () => {
 
   it('stops taking work while suspended, keeps the launch in flight, and resumes on the same session', async () => {
     const request = await env.zuul.submitRequest(newRequest({ node_types: ['small'], requestor: 'zuul' }, Date.now()), '200', false);
-    const building = await waitFor(async () => (await env.zuul.listNodes()).find((n) => n.allocated_to === request.id && n.external_id) ?? null,
-      { timeoutMs: 10_000, message: 'the node building with its server id recorded' });
+    const building = await env.until(async () => (await env.zuul.listNodes()).find((n) => n.allocated_to === request.id && n.external_id) ?? null,
+      { withinMs: 10_000, message: 'the node building with its server id recorded' });
     const session = client.sessionId;
 
     proxy.stall();
-    await waitFor(() => client.state === 'suspended', { timeoutMs: 15_000, message: 'the launcher noticed the stall' });
+    await env.until(() => client.state === 'suspended', { withinMs: 15_000, message: 'the launcher noticed the stall' });
     expect(logLines.some((l) => l.msg === 'zookeeper connection suspended: not taking new work')).toBe(true);
     // While suspended: operators raise min-ready (the launcher would start launches if it took
     // work) and the in-flight server finishes booting in the cloud.
@@ -77,18 +76,18 @@ describe('ZooKeeper suspension', () => {
     // Several pool passes (at least one a second) run while suspended, each taking no work.
     const pool = launcher.poolWorkers()[0];
     const passesBefore = pool.passes;
-    await waitFor(() => pool.passes >= passesBefore + 3, { timeoutMs: 10_000, message: 'pool passes while suspended' });
+    await env.until(() => pool.passes >= passesBefore + 3, { withinMs: 10_000, message: 'pool passes while suspended' });
     const whileSuspended = [...serversSeen];
     expect(whileSuspended).toEqual([`np${building.id}`]);
 
     proxy.resume();
-    await waitFor(() => client.state === 'connected', { timeoutMs: 15_000, message: 'reconnected' });
+    await env.until(() => client.state === 'connected', { withinMs: 15_000, message: 'reconnected' });
     expect(client.sessionId).toBe(session);
 
-    const done = await waitFor(async () => {
+    const done = await env.until(async () => {
       const r = await env.zuul.getRequest(request.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 30_000, message: 'the request answered' });
+    }, { withinMs: 30_000, message: 'the request answered' });
     expect(done.state).toBe('fulfilled');
     expect(done.nodes).toEqual([building.id]);
     const node = (await env.zuul.getNode(building.id))!;
@@ -96,8 +95,8 @@ describe('ZooKeeper suspension', () => {
     expect(node.external_id).toBe(building.external_id);
 
     // min-ready 2 is served after the suspension, and the cloud holds exactly the nodes' servers.
-    await waitFor(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && n.allocated_to === null).length === 2,
-      { timeoutMs: 30_000, message: 'two min-ready nodes' });
+    await env.until(async () => (await env.zuul.listNodes()).filter((n) => n.state === 'ready' && n.allocated_to === null).length === 2,
+      { withinMs: 30_000, message: 'two min-ready nodes' });
     const nodes = await env.zuul.listNodes();
     const live = (await env.sim.admin.listServers()).filter((s) => !s.deleting).map((s) => s.name).sort();
     expect(live).toEqual(nodes.map((n) => `np${n.id}`).sort());

@@ -3,7 +3,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';
 import type { Node } from '../../src/model/types.ts';
-import { waitFor } from '../helpers/wait.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from './launcher-env.ts';
 
 describe('Zuul protocol against the launcher', () => {
@@ -26,16 +25,16 @@ describe('Zuul protocol against the launcher', () => {
   });
 
   it('submits min-ready requests as upstream does (900 prefix, NodePool:min-ready, reuse false)', async () => {
-    const seen = await waitFor(async () => {
+    const seen = await env.until(async () => {
       const all = await env.zuul.listRequests();
       return all.find((r) => r.requestor === 'NodePool:min-ready') ?? null;
-    }, { timeoutMs: 20_000, intervalMs: 5, message: 'a min-ready request' });
+    }, { withinMs: 20_000, message: 'a min-ready request' });
     expect(seen.id).toMatch(/^900-\d{10}$/);
     expect(seen).toMatchObject({ node_types: ['small'], reuse: false });
   });
 
   it('serves a request the way Zuul uses it, then deletes the nodes and restores min-ready', async () => {
-    const warm = await waitFor(async () => { const r = await readyUnallocated(); return r.length >= 1 ? r : null; }, { timeoutMs: 20_000, message: 'min-ready node' });
+    const warm = await env.until(async () => { const r = await readyUnallocated(); return r.length >= 1 ? r : null; }, { withinMs: 20_000, message: 'min-ready node' });
     const warmId = warm[0].id;
     const submitted = await env.zuul.submitRequest(newRequest({
       node_types: ['small', 'small'], requestor: 'zuul-system-id', tenant_name: 'tenant-a',
@@ -43,10 +42,10 @@ describe('Zuul protocol against the launcher', () => {
     }, Date.now()), '200', false);
     expect(submitted.id).toMatch(/^200-\d{10}$/);
 
-    const fulfilled = await waitFor(async () => {
+    const fulfilled = await env.until(async () => {
       const r = await env.zuul.getRequest(submitted.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 20_000, message: 'request fulfilled' });
+    }, { withinMs: 20_000, message: 'request fulfilled' });
     expect(fulfilled.state).toBe('fulfilled');
     expect(fulfilled.nodes).toHaveLength(2);
     expect(fulfilled.declined_by).toEqual([]);
@@ -92,22 +91,22 @@ describe('Zuul protocol against the launcher', () => {
     }
     for (const lock of locks) await lock.release();
 
-    await waitFor(async () => {
+    await env.until(async () => {
       for (const node of nodes) if (await env.zuul.getNode(node.id)) return false;
       return true;
-    }, { timeoutMs: 15_000, message: 'used nodes deleted' });
-    await waitFor(async () => {
+    }, { withinMs: 15_000, message: 'used nodes deleted' });
+    await env.until(async () => {
       const servers = (await env.sim.admin.listServers()).map((s) => s.name);
       return nodes.every((n) => !servers.includes(`np${n.id}`));
-    }, { timeoutMs: 15_000, message: 'servers deleted in the cloud' });
-    const restored = await waitFor(async () => { const r = await readyUnallocated(); return r.length >= 1 ? r : null; }, { timeoutMs: 20_000, message: 'min-ready restored' });
+    }, { withinMs: 15_000, message: 'servers deleted in the cloud' });
+    const restored = await env.until(async () => { const r = await readyUnallocated(); return r.length >= 1 ? r : null; }, { withinMs: 20_000, message: 'min-ready restored' });
     expect(restored.length).toBe(1);
     // Launch metrics under upstream's names, and the node gauges of the stats pass.
     const counters = env.metrics.registry.counters;
     expect(counters.get('nodepool.launch.ready')).toBeGreaterThanOrEqual(2);
     expect(counters.get('nodepool.launch.provider.sim.ready')).toBeGreaterThanOrEqual(2);
     expect(counters.get('nodepool.launch.requestor.zuul-system-id.ready')).toBe(1);
-    await waitFor(() => env.metrics.registry.gauges.has('nodepool.provider.sim.nodes.ready'), { timeoutMs: 10_000, message: 'node gauges' });
+    await env.until(() => env.metrics.registry.gauges.has('nodepool.provider.sim.nodes.ready'), { withinMs: 10_000, message: 'node gauges' });
     expect(env.metrics.registry.gauges.get('nodepool.provider.sim.max_servers')).toBe(10);
     // Exactly one outstanding-or-fulfilled min-ready cycle: no over-creation.
     const all = await env.zuul.listNodes();

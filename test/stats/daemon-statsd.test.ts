@@ -53,7 +53,7 @@ describe('launcher process over UDP', () => {
   });
 
   it('sends zk gauges, API call timers, addressable_requests and error.status', async () => {
-    env = await startEnv({ name: 'statsd-launcher', yaml: simpleYaml({ launchRetries: 1 }) });
+    env = await startEnv({ clock: 'system', name: 'statsd-launcher', yaml: simpleYaml({ launchRetries: 1 }) });
     const e = env;
     e.sim.admin.setFaults({ errorServers: { count: 1, message: 'No valid host was found' } });
     let out = '';
@@ -102,7 +102,7 @@ describe('launcher losing its ZooKeeper session mid-launch, over UDP', () => {
   });
 
   it('counts the launch as error.zksession', async () => {
-    env = await startEnv({ name: 'statsd-zksession', sim: { buildDelayMs: 3000 }, yaml: simpleYaml() });
+    env = await startEnv({ clock: 'system', name: 'statsd-zksession', sim: { buildDelayMs: 3000 }, yaml: simpleYaml() });
     const e = env;
     metrics = await createMetrics({ statsd: { host: '127.0.0.1', port } });
     provider = new OpenStackProvider(e.config.providers[0], e.cloud, { clock: systemClock, logger: e.logger, serverListTtlMs: 20 });

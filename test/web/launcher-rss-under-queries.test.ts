@@ -70,7 +70,7 @@ describe('launcher process web app at 2,000 nodes under 5,000 distinct query str
   const ids: string[] = [];
 
   beforeAll(async () => {
-    env = await startEnv({ name: 'web-rss', yaml: simpleYaml({ minReady: 0 }) });
+    env = await startEnv({ clock: 'system', name: 'web-rss', yaml: simpleYaml({ minReady: 0 }) });
     // One server every node names, so the check cron (every 15 min) finds them all alive and
     // nothing is deleted while the test measures; it has no nodepool metadata, so it is no leak.
     const server = await env.sim.admin.injectServer({ name: 'shared-by-the-test-nodes' });

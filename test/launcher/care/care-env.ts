@@ -24,7 +24,7 @@ export interface CareEnv extends LauncherEnv {
 }
 
 export async function startCareEnv(opts: EnvOptions): Promise<CareEnv> {
-  const env = await startEnv(opts);
+  const env = await startEnv({ clock: 'system', ...opts });
   const started: { launchers: Launcher[]; providers: CloudProvider[] } = { launchers: [], providers: [] };
   const providerMap = async () => {
     const map = new Map<string, CloudProvider>();

@@ -7,7 +7,6 @@ import { newRequest } from '../../../src/model/factories.ts';
 import type { Node, NodeRequest } from '../../../src/model/types.ts';
 import { validateConfigText } from '../../../src/config/load.ts';
 import type { Launcher } from '../../../src/launcher/launcher.ts';
-import { waitFor } from '../../helpers/wait.ts';
 import { runEntry } from '../../helpers/spawn.ts';
 import { TestSshd } from '../../helpers/sshd.ts';
 import { startEnv, simpleYaml, type LauncherEnv } from '../launcher-env.ts';
@@ -54,10 +53,10 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
 
   async function request(labels: string[]): Promise<NodeRequest> {
     const submitted = await env.zuul.submitRequest(newRequest({ node_types: labels, requestor: 'zuul-test' }, Date.now()), '100', false);
-    return waitFor(async () => {
+    return env.until(async () => {
       const r = await env.zuul.getRequest(submitted.id);
       return r && (r.state === 'fulfilled' || r.state === 'failed') ? r : null;
-    }, { timeoutMs: 20_000, message: `request ${submitted.id} done` });
+    }, { withinMs: 20_000, message: `request ${submitted.id} done` });
   }
 
   /** Zuul's side: lock the nodes, check the allocation, in-use; returns a function that ends the job. */
@@ -86,9 +85,9 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
     sshds = await Promise.all(Object.keys(MAX_JOBS).map((address) => TestSshd.start({ address })));
     // The cloud pool offers `small`; `metal` is a top-level label only the static hosts offer.
     const yaml = simpleYaml({ labels: ['small'] }).replace('labels:\n', 'labels:\n  - name: metal\n') + '\n' + staticYaml(sshds);
-    env = await startEnv({ name: 'static-pool', yaml });
+    env = await startEnv({ clock: 'system', name: 'static-pool', yaml });
     launcher = await env.newLauncher({ staticHosts: { livenessIntervalMs: 200, syncIntervalMs: 200 } });
-    await waitFor(async () => (await readyCount()) === 4, { timeoutMs: 20_000, message: 'four READY static nodes' });
+    await env.until(async () => (await readyCount()) === 4, { withinMs: 20_000, message: 'four READY static nodes' });
   });
   afterAll(async () => {
     await env?.close();
@@ -128,7 +127,7 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
     await Promise.all(Array.from({ length: 6 }, async () => { for (let i = 0; i < 4; i++) await job(); }));
     expect(handedOut).toHaveLength(24);
     expect(new Set(handedOut)).toEqual(new Set(Object.keys(MAX_JOBS)));
-    await waitFor(async () => (await readyCount()) === 4 && (await staticNodes()).length === 4, { timeoutMs: 20_000, message: 'all slots READY again' });
+    await env.until(async () => (await readyCount()) === 4 && (await staticNodes()).length === 4, { withinMs: 20_000, message: 'all slots READY again' });
     for (const [host, max] of Object.entries(MAX_JOBS)) expect(await readyCount(host)).toBe(max);
   });
 
@@ -145,29 +144,29 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
   it('de-registers a host whose sshd stops and registers it again when it is back', async () => {
     const c = sshds[2];
     await c.stop();
-    await waitFor(async () => (await staticNodes()).every((n) => n.hostname !== c.address), { timeoutMs: 20_000, message: 'host de-registered' });
+    await env.until(async () => (await staticNodes()).every((n) => n.hostname !== c.address), { withinMs: 20_000, message: 'host de-registered' });
     // Every slot of the others busy: a request waits, and says why.
     const ends = [];
     for (let i = 0; i < 3; i++) ends.push(await useNodes(await request(['metal'])));
     const waiting = await env.zuul.submitRequest(newRequest({ node_types: ['metal'], requestor: 'zuul-test' }, Date.now()), '100', false);
-    const reason = await waitFor(async () => (await env.zuul.listExplanations(waiting.id)).find((e) => e.provider === 'rack')?.reason,
-      { timeoutMs: 10_000, message: 'explanation' });
+    const reason = await env.until(async () => (await env.zuul.listExplanations(waiting.id)).find((e) => e.provider === 'rack')?.reason,
+      { withinMs: 10_000, message: 'explanation' });
     expect(reason).toMatch(/no free static node for label metal .*127\.14\.3\.3:\d+: SSH host key scan failed/);
     await c.resume();
-    const served = await waitFor(async () => { const r = await env.zuul.getRequest(waiting.id); return r?.state === 'fulfilled' ? r : null; },
-      { timeoutMs: 20_000, message: 'request served by the host that came back' });
+    const served = await env.until(async () => { const r = await env.zuul.getRequest(waiting.id); return r?.state === 'fulfilled' ? r : null; },
+      { withinMs: 20_000, message: 'request served by the host that came back' });
     expect((await env.zuul.getNode(served.nodes[0]))!.hostname).toBe(c.address);
     ends.push(await useNodes(served));
     for (const end of ends) await end();
-    await waitFor(async () => (await readyCount()) === 4, { timeoutMs: 20_000, message: 'all slots READY again' });
+    await env.until(async () => (await readyCount()) === 4, { withinMs: 20_000, message: 'all slots READY again' });
   });
 
   it('keeps out a host whose key does not match its configured host-key', async () => {
     const c = sshds[2];
     await reconfigure(staticYaml(sshds, { wrongKeyFor: c.address }));
-    await waitFor(async () => (await staticNodes()).every((n) => n.hostname !== c.address), { timeoutMs: 20_000, message: 'mismatching host out' });
+    await env.until(async () => (await staticNodes()).every((n) => n.hostname !== c.address), { withinMs: 20_000, message: 'mismatching host out' });
     await reconfigure(staticYaml(sshds));
-    await waitFor(async () => (await readyCount(c.address)) === 1, { timeoutMs: 20_000, message: 'host back with the right key' });
+    await env.until(async () => (await readyCount(c.address)) === 1, { withinMs: 20_000, message: 'host back with the right key' });
   });
 
   it('nodepool delete --now removes a static node record without any cloud call; the host comes back', async () => {
@@ -176,7 +175,7 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(await env.zuul.getNode(victim.id)).toBeNull();
-    await waitFor(async () => (await readyCount(victim.hostname!)) === MAX_JOBS[victim.hostname!], { timeoutMs: 20_000, message: 'host registered again' });
+    await env.until(async () => (await readyCount(victim.hostname!)) === MAX_JOBS[victim.hostname!], { withinMs: 20_000, message: 'host registered again' });
   });
 
   it('removing a host while a job holds it: the job finishes, then the host is de-registered; adding it back registers it', async () => {
@@ -185,12 +184,12 @@ describe('static pool served to Zuul (real sshd, real ZooKeeper)', () => {
     const held = (await env.zuul.getNode(req.nodes[0]))!;
     const host = held.hostname!;
     await reconfigure(staticYaml(sshds.filter((s) => s.address !== host)));
-    await waitFor(async () => (await staticNodes()).filter((n) => n.hostname === host).map((n) => n.id).join() === held.id,
-      { timeoutMs: 20_000, message: 'only the held node left for the removed host' });
+    await env.until(async () => (await staticNodes()).filter((n) => n.hostname === host).map((n) => n.id).join() === held.id,
+      { withinMs: 20_000, message: 'only the held node left for the removed host' });
     expect((await env.zuul.getNode(held.id))!.state).toBe('in-use');
     await end();
-    await waitFor(async () => (await staticNodes()).every((n) => n.hostname !== host), { timeoutMs: 20_000, message: 'removed host de-registered' });
+    await env.until(async () => (await staticNodes()).every((n) => n.hostname !== host), { withinMs: 20_000, message: 'removed host de-registered' });
     await reconfigure(staticYaml(sshds));
-    await waitFor(async () => (await readyCount(host)) === MAX_JOBS[host], { timeoutMs: 20_000, message: 'host registered again' });
+    await env.until(async () => (await readyCount(host)) === MAX_JOBS[host], { withinMs: 20_000, message: 'host registered again' });
   });
 });
