@@ -63,8 +63,10 @@ export interface LauncherEnv {
   until<T>(condition: () => T | Promise<T>, options?: UntilOptions): Promise<NonNullable<T>>;
   /** Awaits work that may sleep on the clock (a launcher's start()), driving a manual clock. */
   drive<T>(work: Promise<T>): Promise<T>;
-  /** Lets `ms` of clock time pass (manual clock only). */
+  /** Lets `ms` of clock time pass (manual clock only), waking each sleeper in order. */
   advance(ms: number): Promise<void>;
+  /** Moves a manual clock `ms` at once (hours of age for a cleanup pass, no loop running). */
+  jump(ms: number): Promise<void>;
   newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient; staticHosts?: StaticProvidersOptions }): Promise<Launcher>;
   /** A started provider on the env's clock whose cloud calls the clock driver waits for
    *  (stopped by close()). */
@@ -144,6 +146,10 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
     async advance(ms) {
       if (!driver) throw new Error('advance needs the manual clock');
       await driver.advance(ms);
+    },
+    async jump(ms) {
+      if (!manual) throw new Error('jump needs the manual clock');
+      await manual.advance(ms);
     },
     async newSession() {
       const c = await zk.connect();

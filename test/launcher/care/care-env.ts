@@ -6,11 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodepoolConfig, PoolLabelConfig } from '../../../src/config/model.ts';
 import type { RunningSimulator } from '../../../src/cloud/sim/server.ts';
-import { OpenStackProvider } from '../../../src/cloud/openstack/provider.ts';
 import type { CloudProvider } from '../../../src/cloud/provider.ts';
 import { Launcher } from '../../../src/launcher/launcher.ts';
 import type { LauncherDeps } from '../../../src/launcher/deps.ts';
-import { systemClock } from '../../../src/util/clock.ts';
 import { SimApi, type SimEndpoint } from '../../cloud/sim/sim-client.ts';
 import { startEnv, type EnvOptions, type LauncherEnv } from '../launcher-env.ts';
 import { openStackDrivers } from '../../../src/launcher/driver/openstack-driver.ts';
@@ -24,16 +22,12 @@ export interface CareEnv extends LauncherEnv {
 }
 
 export async function startCareEnv(opts: EnvOptions): Promise<CareEnv> {
+  // Real sshd, ready scripts and keyscans run in real time: the system clock unless asked.
   const env = await startEnv({ clock: 'system', ...opts });
-  const started: { launchers: Launcher[]; providers: CloudProvider[] } = { launchers: [], providers: [] };
+  const started: { launchers: Launcher[] } = { launchers: [] };
   const providerMap = async () => {
     const map = new Map<string, CloudProvider>();
-    for (const p of env.config.providers) {
-      const provider = new OpenStackProvider(p, env.cloud, { clock: systemClock, logger: env.logger, serverListTtlMs: 20 });
-      await provider.start();
-      started.providers.push(provider);
-      map.set(p.name, provider);
-    }
+    for (const p of env.config.providers) map.set(p.name, await env.newProvider(p));
     return map;
   };
   const close = env.close.bind(env);
@@ -41,17 +35,16 @@ export async function startCareEnv(opts: EnvOptions): Promise<CareEnv> {
     providerMap,
     async startLauncher(extra: Partial<LauncherDeps> = {}) {
       const deps: LauncherDeps = {
-        store: env.store, getConfig: () => env.config, drivers: openStackDrivers(await providerMap(), { getConfig: () => env.config, clock: systemClock, logger: env.logger }), clock: systemClock,
+        store: env.store, getConfig: () => env.config, drivers: openStackDrivers(await providerMap(), { getConfig: () => env.config, clock: env.clock, logger: env.logger }), clock: env.clock,
         logger: env.logger, hostname: 'care-host', ...extra,
       };
       const launcher = new Launcher({ deps, connection: env.client, refreshIntervalMs: 200 });
       started.launchers.push(launcher);
-      await launcher.start();
+      await env.drive(launcher.start());
       return launcher;
     },
     async close() {
       for (const l of started.launchers) await l.stop().catch(() => undefined);
-      for (const p of started.providers) await p.stop().catch(() => undefined);
       await close();
     },
   });

@@ -52,9 +52,7 @@ describe('ReadyNodeChecker in the launcher', () => {
     const keyed = await readyNode('keyed');
     const plain = await readyNode('plain');
     await env.sim.admin.killServer(keyed.external_id!, { status: null });
-    const started = Date.now();
     const fresh = await replaced(keyed);
-    expect(Date.now() - started).toBeLessThan(30_000);
     expect(String(reasonFor(keyed.id))).toMatch(/^ssh login failed: /);
     // The healthy node went through several checks untouched.
     expect(await env.zuul.getNode(plain.id)).toMatchObject({ state: 'ready' });
