@@ -16,7 +16,7 @@ import { connectZkClient } from '../../src/zk/client.ts';
 import { ZkStore } from '../../src/store/zk-store.ts';
 import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
-import { scanHostKeys } from '../../src/launcher/nodescan-ssh/scan-host-keys.ts';
+import { hostKeyScanner } from '../../src/launcher/nodescan-ssh/scan-host-keys.ts';
 import { ReadyNodeChecker } from '../../src/launcher/check/ready-node-checker.ts';
 import { CleanupWorker } from '../../src/launcher/cleanup/cleanup-worker.ts';
 import type { LauncherDeps } from '../../src/launcher/deps.ts';
@@ -58,7 +58,7 @@ try {
   const scans: number[] = [];
   for (let i = 0; i < 10; i++) {
     t = performance.now();
-    const keys = await scanHostKeys(target.sshHost!, target.sshPort!, 10_000, new AbortController().signal);
+    const keys = await hostKeyScanner(systemClock)(target.sshHost!, target.sshPort!, 10_000, new AbortController().signal);
     scans.push(performance.now() - t);
     if (keys.length !== 3) throw new Error(`expected 3 keys, got ${keys.length}`);
   }

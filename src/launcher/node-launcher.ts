@@ -9,7 +9,7 @@ import { waitForPort } from './port-probe.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { LauncherDeps } from './deps.ts';
 import type { ProviderContext } from './provider-context.ts';
-import { scanHostKeys } from './nodescan-ssh/scan-host-keys.ts';
+import { hostKeyScanner } from './nodescan-ssh/scan-host-keys.ts';
 import { runReadyScript } from './ready-script/run-ready-script.ts';
 import { clockTimeout } from './clock-timeout.ts';
 import type { ImageChoice } from './node-spec.ts';
@@ -178,7 +178,7 @@ async function makeReachable(deps: LauncherDeps, ctx: ProviderContext, p: Launch
     if (!host) throw new StepError('error.ipadd', 'server has no address to connect to');
     const boot = clockTimeout(deps.clock, bootTimeoutMs + 1000, p.signal);
     try {
-      node.host_keys = await scanHostKeys(host, node.connection_port, bootTimeoutMs, boot.signal);
+      node.host_keys = await hostKeyScanner(deps.clock)(host, node.connection_port, bootTimeoutMs, boot.signal);
     } catch (err) {
       if (p.signal.aborted) throw err;
       if (label.consoleLog) await logConsole(deps, ctx, node, server);

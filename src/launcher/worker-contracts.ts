@@ -2,7 +2,7 @@
 //   src/launcher/cleanup/cleanup-worker.ts        export class CleanupWorker implements PeriodicWorker
 //   src/launcher/check/ready-node-checker.ts      export class ReadyNodeChecker implements PeriodicWorker
 //   src/launcher/ready-script/run-ready-script.ts export const runReadyScript: RunReadyScript
-//   src/launcher/nodescan-ssh/scan-host-keys.ts   export const scanHostKeys: ScanHostKeys
+//   src/launcher/nodescan-ssh/scan-host-keys.ts   export function hostKeyScanner(clock): ScanHostKeys
 import type { Node } from '../model/types.ts';
 import type { PoolLabelConfig, ProviderConfig } from '../config/model.ts';
 import type { LauncherDeps } from './deps.ts';

@@ -4,6 +4,7 @@
 import { connect as netConnect } from 'node:net';
 import ssh2 from 'ssh2';
 import type { ScanHostKeys } from '../worker-contracts.ts';
+import type { Clock } from '../../util/clock.ts';
 
 const { Client, utils } = ssh2;
 
@@ -73,21 +74,6 @@ function probe(host: string, port: number, algorithm: HostKeyAlgorithm, timeoutM
   });
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 /** Keys from one pass over every algorithm (concurrently), and the reasons for the misses. */
 async function scanOnce(host: string, port: number, timeoutMs: number, signal: AbortSignal): Promise<{ keys: string[]; errors: string[] }> {
   const results = await Promise.all(HOST_KEY_ALGORITHMS.map((alg) => probe(host, port, alg, timeoutMs, signal)));
@@ -98,27 +84,30 @@ async function scanOnce(host: string, port: number, timeoutMs: number, signal: A
 }
 
 /**
- * Retries until at least one host key comes back, then returns every key that did. Throws when
- * nothing answers within timeoutMs, or with the signal's reason when it aborts.
+ * A scanner that retries until at least one host key comes back, then returns every key that
+ * did; it throws when nothing answers within timeoutMs, or with the signal's reason when it
+ * aborts. The deadline and the waits between attempts are on the injected clock; each attempt's
+ * own socket timeout is real time (a real network call).
  */
-export const scanHostKeys: ScanHostKeys = async (host, port, timeoutMs, signal) => {
-  // Real sockets, real time: a monotonic clock measures the deadline.
-  const deadline = performance.now() + timeoutMs;
-  let delay = FIRST_RETRY_MS;
-  let lastErrors: string[] = [];
-  for (;;) {
-    signal.throwIfAborted();
-    const left = deadline - performance.now();
-    if (left <= 0) break;
-    const { keys, errors } = await scanOnce(host, port, Math.min(left, ATTEMPT_TIMEOUT_MS), signal);
-    signal.throwIfAborted();
-    if (keys.length > 0) return keys;
-    lastErrors = errors;
-    const wait = Math.min(delay, deadline - performance.now());
-    if (wait <= 0) break;
-    await sleep(wait, signal);
-    delay = Math.min(delay * 2, MAX_RETRY_MS);
-  }
-  const why = [...new Set(lastErrors)].join('; ') || 'no answer';
-  throw new Error(`no SSH host keys from ${host}:${port} within ${timeoutMs} ms (${why})`);
-};
+export function hostKeyScanner(clock: Clock): ScanHostKeys {
+  return async (host, port, timeoutMs, signal) => {
+    const deadline = clock.now() + timeoutMs;
+    let delay = FIRST_RETRY_MS;
+    let lastErrors: string[] = [];
+    for (;;) {
+      signal.throwIfAborted();
+      const left = deadline - clock.now();
+      if (left <= 0) break;
+      const { keys, errors } = await scanOnce(host, port, Math.min(left, ATTEMPT_TIMEOUT_MS), signal);
+      signal.throwIfAborted();
+      if (keys.length > 0) return keys;
+      lastErrors = errors;
+      const wait = Math.min(delay, deadline - clock.now());
+      if (wait <= 0) break;
+      await clock.sleep(wait, signal);
+      delay = Math.min(delay * 2, MAX_RETRY_MS);
+    }
+    const why = [...new Set(lastErrors)].join('; ') || 'no answer';
+    throw new Error(`no SSH host keys from ${host}:${port} within ${timeoutMs} ms (${why})`);
+  };
+}

@@ -9,7 +9,7 @@ import type { NodepoolConfig } from '../../config/model.ts';
 import type { LauncherShared } from '../launcher-shared.ts';
 import { poolKey } from '../launcher-id.ts';
 import { checkPortOpen } from './port-check.ts';
-import { scanHostKeys } from '../nodescan-ssh/scan-host-keys.ts';
+import { hostKeyScanner } from '../nodescan-ssh/scan-host-keys.ts';
 import { StaticDriver, SYNC_INTERVAL_MS } from './static-driver.ts';
 import { StaticPoolWorker } from './static-pool-worker.ts';
 
@@ -112,7 +112,7 @@ export class StaticProviders {
       deps: {
         store: deps.store, clock: deps.clock, logger: deps.logger.child({ provider: name }),
         hostCheck: {
-          scanHostKeys,
+          scanHostKeys: hostKeyScanner(deps.clock),
           probePort: checkPortOpen,
         },
       },

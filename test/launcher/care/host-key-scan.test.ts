@@ -1,9 +1,12 @@
-// scanHostKeys against the simulator's real SSH endpoints: the keys match the simulator's own
-// host keys; a port that never answers times out; an abort stops the scan at once.
+// The host key scanner against the simulator's real SSH endpoints: the keys match the
+// simulator's own host keys; a port that never answers times out; an abort stops the scan at
+// once. Deadlines and retry waits are on a ManualClock the test drives (sockets are real).
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../src/cloud/sim/server.ts';
-import { scanHostKeys } from '../../../src/launcher/nodescan-ssh/scan-host-keys.ts';
+import { hostKeyScanner } from '../../../src/launcher/nodescan-ssh/scan-host-keys.ts';
+import { ManualClock } from '../../../src/util/clock.ts';
+import { ClockDriver } from '../../harness/clock-driver.ts';
 import { waitFor } from '../../helpers/wait.ts';
 
 async function freePort(): Promise<number> {
@@ -14,7 +17,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-describe('scanHostKeys', () => {
+describe('hostKeyScanner', () => {
   let sim: RunningSimulator;
   let target: { host: string; port: number };
 
@@ -26,51 +29,76 @@ describe('scanHostKeys', () => {
   });
   afterAll(async () => { await sim?.close(); });
 
-  it('returns the simulator host keys, ed25519, ecdsa and rsa', async () => {
-    const started = performance.now();
-    const keys = await scanHostKeys(target.host, target.port, 5000, new AbortController().signal);
-    const ms = performance.now() - started;
+  /** A scanner on its own clock, and a driver that moves that clock between real attempts. */
+  function scanner() {
+    const clock = new ManualClock();
+    return { clock, scan: hostKeyScanner(clock), driver: new ClockDriver({ clock, busy: () => 0, maxStepMs: 50 }) };
+  }
+
+  /** Settles the scan while the driver moves its clock; returns the outcome. */
+  async function settle<T>(driver: ClockDriver, scan: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+    let outcome: { value?: T; error?: unknown } | undefined;
+    scan.then((value) => { outcome = { value }; }, (error) => { outcome = { error }; });
+    await driver.until(() => outcome, { withinMs: 120_000, message: 'scan settled' });
+    return outcome!;
+  }
+
+  it('returns the simulator host keys, ed25519, ecdsa and rsa, from the first attempt', async () => {
+    const { clock, scan } = scanner();
+    const started = clock.now();
+    const keys = await scan(target.host, target.port, 5000, new AbortController().signal);
     expect(keys.map((k) => k.split(' ')[0])).toEqual(['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ssh-rsa']);
     expect([...keys].sort()).toEqual([...sim.admin.sshHostKeys()].sort());
-    expect(ms).toBeLessThan(5000);
+    // No retry wait was needed: the clock never had to move.
+    expect(clock.now()).toBe(started);
   });
 
   it('keeps trying until the port answers', async () => {
-    // The node "boots" late: for 400 ms its port refuses connections and then speaks garbage,
-    // after that it forwards to the real SSH endpoint. The scan retries through both.
+    // The node "boots" late: its port refuses connections until 300 ms of clock time have
+    // passed, then speaks garbage to the first attempt, then forwards to the real SSH endpoint.
+    const { clock, scan, driver } = scanner();
     const port = await freePort();
-    const scan = scanHostKeys('127.0.0.1', port, 10_000, new AbortController().signal);
-    const started = performance.now();
-    await new Promise((r) => setTimeout(r, 200));
-    let garbage = true;
+    const started = clock.now();
+    let outcome: { keys?: string[]; error?: unknown } | undefined;
+    scan('127.0.0.1', port, 10_000, new AbortController().signal).then((keys) => { outcome = { keys }; }, (error) => { outcome = { error }; });
+    await driver.until(() => clock.now() >= started + 300, { message: '300 ms of refused connections' });
+    let garbageLeft = 3; // one attempt: a connection per host key algorithm
     const proxy: Server = createServer((s) => {
       s.on('error', () => s.destroy());
-      if (garbage) { s.resume(); s.end('not ssh\r\n'); return; }
+      if (garbageLeft > 0) { garbageLeft--; s.resume(); s.end('not ssh\r\n'); return; }
       const upstream = connect(target.port, target.host);
       upstream.on('error', () => s.destroy());
       s.pipe(upstream).pipe(s);
     });
     await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', () => r()));
-    setTimeout(() => { garbage = false; }, 200);
-    const keys = await scan;
-    expect(performance.now() - started).toBeGreaterThanOrEqual(350);
-    expect([...keys].sort()).toEqual([...sim.admin.sshHostKeys()].sort());
-    proxy.close();
+    try {
+      await driver.until(() => outcome, { withinMs: 20_000, message: 'scan settled' });
+      expect(outcome!.error).toBeUndefined();
+      expect([...outcome!.keys!].sort()).toEqual([...sim.admin.sshHostKeys()].sort());
+      expect(garbageLeft).toBe(0);
+      expect(clock.now() - started).toBeGreaterThanOrEqual(300);
+    } finally {
+      proxy.close();
+    }
   });
 
-  it('times out on a closed port with the reason', async () => {
+  it('times out on a closed port with the reason, after the deadline on its clock', async () => {
+    const { clock, scan, driver } = scanner();
     const port = await freePort();
-    const started = performance.now();
-    await expect(scanHostKeys('127.0.0.1', port, 800, new AbortController().signal)).rejects.toThrow(/ECONNREFUSED/);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(700);
+    const started = clock.now();
+    const { error } = await settle(driver, scan('127.0.0.1', port, 800, new AbortController().signal));
+    expect(String(error)).toMatch(/ECONNREFUSED/);
+    expect(String(error)).toContain('within 800 ms');
+    expect(clock.now() - started).toBeGreaterThanOrEqual(700);
   });
 
-  it('honours the abort signal', async () => {
+  it('honours the abort signal while it waits to retry', async () => {
+    const { clock, scan } = scanner();
     const controller = new AbortController();
-    const scan = scanHostKeys('127.0.0.1', 1, 60_000, controller.signal);
-    setTimeout(() => controller.abort(new Error('launch cancelled')), 100);
-    const started = performance.now();
-    await expect(scan).rejects.toThrow('launch cancelled');
-    expect(performance.now() - started).toBeLessThan(3000);
+    const scanning = scan('127.0.0.1', 1, 60_000, controller.signal);
+    // The first attempt is refused at once; the scanner then sleeps on a clock nobody moves.
+    await waitFor(() => clock.nextDeadline() !== null, { message: 'scanner waiting to retry' });
+    controller.abort(new Error('launch cancelled'));
+    await expect(scanning).rejects.toThrow('launch cancelled');
   });
 });

@@ -8,14 +8,14 @@ import { systemClock } from '../../../src/util/clock.ts';
 import { silentLogger } from '../../../src/util/logger.ts';
 import type { StaticProviderConfig, StaticNodeConfig } from '../../../src/config/static-model.ts';
 import { StaticHostSync } from '../../../src/launcher/static/static-host-sync.ts';
-import { scanHostKeys } from '../../../src/launcher/nodescan-ssh/scan-host-keys.ts';
+import { hostKeyScanner } from '../../../src/launcher/nodescan-ssh/scan-host-keys.ts';
 import { checkPortOpen } from '../../../src/launcher/static/port-check.ts';
 import type { Node } from '../../../src/model/types.ts';
 import { testZk, type TestZk } from '../../harness/zk.ts';
 import { TestSshd } from '../../helpers/sshd.ts';
 
 const hostCheck = {
-  scanHostKeys,
+  scanHostKeys: hostKeyScanner(systemClock),
   probePort: checkPortOpen,
 };
 
