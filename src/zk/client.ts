@@ -36,7 +36,22 @@ export class ZooKeeperClient extends ZkSession implements ZkClient {
   }
 
   create2(path: string, data?: Buffer | string, mode: CreateMode = CreateMode.PERSISTENT): Promise<{ path: string; stat: Stat }> {
-    return this.sendCreate(OpCode.create2, path, data, mode, (r) => ({ path: this.clientPath(r.string()), stat: r.stat() }));
+    const decode = (r: JuteReader) => ({ path: this.clientPath(r.string()), stat: r.stat() });
+    if (!isSequential(mode) || this.writeObservers.size === 0) return this.sendCreate(OpCode.create2, path, data, mode, decode);
+    // A sequential create's event reaches a cache before the reply names the path: observers
+    // hear of it, so the created record is taken from the reply instead of read back.
+    const observers = [...this.writeObservers];
+    const bytes = toBuffer(data) ?? EMPTY;
+    for (const o of observers) o.createStarted?.(path);
+    let told = false;
+    const tell = (created: { path: string; data: Buffer; stat: Stat } | null): void => {
+      if (told) return;
+      told = true;
+      for (const o of observers) o.createEnded?.(path, created);
+    };
+    const reply = this.sendCreate(OpCode.create2, path, bytes, mode, decode);
+    reply.then((r) => tell({ path: r.path, data: bytes, stat: r.stat }), () => tell(null));
+    return reply;
   }
 
   private sendCreate<T>(op: number, path: string, data: Buffer | string | undefined, mode: CreateMode, decode: (r: JuteReader) => T): Promise<T> {

@@ -9,7 +9,8 @@
 // The client's own writes cost no re-read: the server sends a write's event before its reply,
 // so a data change seen while our setData on that path is in flight is covered by the reply,
 // which carries the data we wrote and the new stat (see WriteObserver). A failed write, or a
-// change we cannot attribute, falls back to the read.
+// change we cannot attribute, falls back to the read. Our own sequential creates work the same
+// way: the created event of a path with the prefix of a create in flight waits for its reply.
 import { EventEmitter } from 'node:events';
 import { ErrorCode, errorFromCode, NoNodeError } from './errors.ts';
 import { isConnectionFault } from './retry-connection-loss.ts';
@@ -36,6 +37,11 @@ const NAME_ONLY: CachedNode = Object.freeze({
   data: Buffer.alloc(0),
   stat: Object.freeze({ czxid: 0n, mzxid: 0n, ctime: 0, mtime: 0, version: 0, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 0, numChildren: 0, pzxid: 0n }),
 }) as CachedNode;
+
+/** The requested path of a sequential znode (its 10-digit counter cut off); '' otherwise. */
+function sequentialPrefix(path: string): string {
+  return /\d{10}$/.test(path) ? path.slice(0, -10) : '';
+}
 
 function childPath(parent: string, name: string): string {
   return parent === '/' ? `/${name}` : `${parent}/${name}`;
@@ -89,7 +95,17 @@ export class TreeCache extends EventEmitter {
       else this.ownWrites.set(path, { inFlight: 1, covered: false, failed: false });
     },
     ended: (path, written) => this.ownWriteEnded(path, written),
+    createStarted: (prefix) => {
+      if (this.closed || !this.loaded || !this.isOurs(prefix) || !this.wantsData(prefix)) return;
+      const c = this.ownCreates.get(prefix);
+      if (c) c.inFlight++;
+      else this.ownCreates.set(prefix, { inFlight: 1, seen: new Set() });
+    },
+    createEnded: (prefix, created) => this.ownCreateEnded(prefix, created),
   };
+  /** Per sequential-create prefix: our creates in flight and the created paths seen meanwhile,
+   *  whose reads wait for the replies (one of them may be ours). */
+  private readonly ownCreates = new Map<string, { inFlight: number; seen: Set<string> }>();
 
   private readonly dataDepth: number;
 
@@ -129,6 +145,7 @@ export class TreeCache extends EventEmitter {
     this.removeCatchUp?.();
     this.removeWriteObserver?.();
     this.ownWrites.clear();
+    this.ownCreates.clear();
     await this.removeWatch?.().catch(() => undefined);
   }
 
@@ -162,7 +179,10 @@ export class TreeCache extends EventEmitter {
     this.lastEvent.set(ev.path, ++this.seq);
     this.touchedDuringLoad?.add(ev.path);
     const own = ev.type === 'dataChanged' ? this.ownWrites.get(ev.path) : undefined;
+    const creating = this.ownCreates.size > 0 ? this.ownCreates.get(sequentialPrefix(ev.path)) : undefined;
+    if (creating && ev.type !== 'created') creating.seen.delete(ev.path);
     if (own) own.covered = true;
+    else if (creating && ev.type === 'created' && this.wantsData(ev.path)) creating.seen.add(ev.path);
     else if (ev.type === 'deleted') this.remove(ev.path);
     else if (ev.type === 'created' && !this.wantsData(ev.path)) this.put(ev.path, NAME_ONLY);
     else if ((ev.type === 'created' || ev.type === 'dataChanged') && this.wantsData(ev.path)) void this.refresh(ev.path);
@@ -196,6 +216,18 @@ export class TreeCache extends EventEmitter {
     if (w.inFlight > 0) return;
     this.ownWrites.delete(path);
     if (w.failed && !this.closed) void this.refresh(path);
+  }
+
+  /** Our sequential create's reply: its record is put from what we sent; other creates of the
+   *  prefix seen meanwhile are read once no create of ours could still claim them. */
+  private ownCreateEnded(prefix: string, created: { path: string; data: Buffer; stat: Stat } | null): void {
+    const c = this.ownCreates.get(prefix);
+    if (!c) return;
+    c.inFlight--;
+    if (created && c.seen.delete(created.path) && !this.closed) this.put(created.path, { data: created.data, stat: created.stat });
+    if (c.inFlight > 0) return;
+    this.ownCreates.delete(prefix);
+    if (!this.closed) for (const path of c.seen) void this.refresh(path);
   }
 
   private isOurs(path: string): boolean {

@@ -118,6 +118,10 @@ export interface WatchCatchUp {
 export interface WriteObserver {
   started(path: string): void;
   ended(path: string, written: { data: Buffer; stat: Stat } | null): void;
+  /** A sequential create2 of `prefix` was sent (its full path is known only from the reply). */
+  createStarted?(prefix: string): void;
+  /** Its reply: the created path, the data sent and its stat; null when it failed or was lost. */
+  createEnded?(prefix: string, created: { path: string; data: Buffer; stat: Stat } | null): void;
 }
 
 export interface ZkClient {

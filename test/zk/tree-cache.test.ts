@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ZooKeeperClient } from '../../src/zk/client.ts';
 import { TreeCache } from '../../src/zk/tree-cache.ts';
+import { CreateMode } from '../../src/zk/types.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { testZk, ZK_TRANSPORTS } from '../harness/zk.ts';
 
@@ -111,6 +112,39 @@ describe.each(ZK_TRANSPORTS)('tree cache over %s', (transport) => {
       const final = await writer.getData('/own/r1');
       await waitFor(() => cache.get('/own/r1')?.data.toString() === final.data.toString(), { message: 'interleaved writes settled' });
       expect(cache.get('/own/r1')!.stat.version).toBe(final.stat.version);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it("takes its own sequential creates from their replies; another session's creates are read", async () => {
+    await writer.mkdirp('/seq');
+    const cache = new TreeCache(reader, '/seq', { dataDepth: 1 });
+    await cache.ready;
+    const getData = () => reader.requestsByOp.get('getData') ?? 0;
+    const before = getData();
+    try {
+      const mine = await Promise.all(Array.from({ length: 20 }, (_, i) => reader.create2('/seq/', `{"n":${i}}`, CreateMode.PERSISTENT_SEQUENTIAL)));
+      // Each reply was applied with it: the records are there, with the server's stat.
+      for (const [i, { path, stat }] of mine.entries()) {
+        expect(cache.get(path)!.data.toString()).toBe(`{"n":${i}}`);
+        expect(cache.get(path)!.stat.czxid).toBe(stat.czxid);
+      }
+      // Another session's sequential creates, some while ours are in flight, are read.
+      const [theirs] = await Promise.all([
+        Promise.all(Array.from({ length: 5 }, (_, i) => writer.create2('/seq/', `theirs-${i}`, CreateMode.PERSISTENT_SEQUENTIAL))),
+        Promise.all(Array.from({ length: 5 }, (_, i) => reader.create2('/seq/', `more-${i}`, CreateMode.PERSISTENT_SEQUENTIAL))),
+      ]);
+      for (const [i, { path }] of theirs.entries()) {
+        await waitFor(() => cache.get(path)?.data.toString() === `theirs-${i}`, { message: `foreign create ${path} read` });
+      }
+      await reader.sync('/seq');
+      expect(cache.children('/seq')).toHaveLength(30);
+      // Only the other session's five were read.
+      expect(getData() - before).toBe(5);
+      // A create that fails leaves nothing behind and no wait.
+      await expect(reader.create2('/seq/missing/', 'x', CreateMode.PERSISTENT_SEQUENTIAL)).rejects.toThrow();
+      expect(cache.children('/seq')).toHaveLength(30);
     } finally {
       await cache.close();
     }
