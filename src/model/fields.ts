@@ -48,6 +48,20 @@ export function parseRecord(data: Buffer | Uint8Array | string, path: string): J
  * overflow a double (an exponent or 300+ digits), so the common record skips the value walk.
  */
 function scanJsonText(text: string): { depth: number; maybeHuge: boolean } {
+  // Fast path for the common record: few brackets cannot nest deeply, and a number can overflow
+  // only with an exponent or 300+ digits; both found by native searches, no loop over the text.
+  let openers = 0;
+  for (let i = text.indexOf('{'); i >= 0 && openers <= MAX_RECORD_DEPTH; i = text.indexOf('{', i + 1)) openers++;
+  for (let i = text.indexOf('['); i >= 0 && openers <= MAX_RECORD_DEPTH; i = text.indexOf('[', i + 1)) openers++;
+  if (openers <= MAX_RECORD_DEPTH) return { depth: openers, maybeHuge: MAYBE_HUGE_NUMBER.test(text) };
+  return scanJsonTextSlowly(text);
+}
+
+/** A digit followed by an exponent, or 300 digits in a row (inside strings too: over-flagging
+ *  only costs the walk over the parsed value). */
+const MAYBE_HUGE_NUMBER = /\d[eE][+-]?\d|\d{300}/;
+
+function scanJsonTextSlowly(text: string): { depth: number; maybeHuge: boolean } {
   let depth = 0;
   let deepest = 0;
   let inString = false;
@@ -85,8 +99,14 @@ function hasNonFiniteNumber(root: unknown): boolean {
     const value = stack.pop();
     if (typeof value === 'number') {
       if (!Number.isFinite(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) if (item !== null && typeof item !== 'string' && typeof item !== 'boolean') stack.push(item);
     } else if (value !== null && typeof value === 'object') {
-      for (const item of Object.values(value as object)) stack.push(item);
+      const record = value as Record<string, unknown>;
+      for (const key in record) {
+        const item = record[key];
+        if (item !== null && typeof item !== 'string' && typeof item !== 'boolean') stack.push(item);
+      }
     }
   }
   return false;

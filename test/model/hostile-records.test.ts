@@ -69,6 +69,13 @@ describe('hostile record data', () => {
     expect(decodeNode('1', nested(MAX_RECORD_DEPTH - 1)).state).toBe('ready');
   });
 
+  it('many brackets at shallow depth are read (the bracket count is only a shortcut)', () => {
+    const wide = `{"state": "ready", "attributes": {"list": [${'{"a": [1]},'.repeat(MAX_RECORD_DEPTH)}{}]}}`;
+    expect(decodeNode('1', wide).state).toBe('ready');
+    expect(() => decodeNode('1', `{"state": "ready", "attributes": {"list": [${'{"a": [1]},'.repeat(MAX_RECORD_DEPTH)}{"b": 1e999}]}}`))
+      .toThrow(RecordDecodeError);
+  });
+
   it('a build format that is not an image type is refused (it becomes a file suffix)', () => {
     expect(() => decodeImageBuild('1', '{"state": "ready", "formats": "qcow2,d/../../x"}', { image: 'fake' }))
       .toThrow(/not a disk image format/);
