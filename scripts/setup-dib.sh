@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs diskimage-builder and what it needs on a fresh Debian bookworm machine (root), for the
-# one real-DIB test. Package list from shared docs (diskimage-builder.md); about 1.5 minutes.
+# one real-DIB test. Package list: what debian-minimal builds needed here; about 1.5 minutes.
 set -euo pipefail
 PKGS=(python3-diskimage-builder debootstrap qemu-utils kpartx squashfs-tools dosfstools gdisk parted
       xfsprogs e2fsprogs sudo openssh-client util-linux)

@@ -1,4 +1,5 @@
-// When does the builder build an image? (nodepool-reference.md §1.3 "When does the builder build?")
+// When does the builder build an image? As upstream's
+// BuildWorker._checkImageForScheduledImageUpdates decides.
 // Pure: the build worker gathers the facts, this decides.
 import type { DiskImageConfig } from '../config/model.ts';
 import type { ImageBuild } from '../model/types.ts';

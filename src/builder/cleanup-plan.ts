@@ -1,4 +1,4 @@
-// What the janitor removes (nodepool-reference.md §1.3 "Retention and cleanup"). Pure.
+// What the janitor removes (upstream's builder CleanupWorker retention rules). Pure.
 import type { ImageBuild, ImageUpload } from '../model/types.ts';
 
 /** Ready builds kept per image, and ready uploads kept per (image, provider). */

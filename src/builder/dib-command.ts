@@ -1,5 +1,5 @@
-// The exact diskimage-builder command line and environment (nodepool-reference.md §1.3
-// "DIB invocation exactly"). Pure: the runner only executes what this returns.
+// The exact diskimage-builder command line and environment, as upstream's
+// BuildWorker._buildImage sets them. Pure: the runner only executes what this returns.
 import { join } from 'node:path';
 import type { DiskImageConfig } from '../config/model.ts';
 import { splitShellWords } from './shell-words.ts';

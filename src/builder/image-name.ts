@@ -1,5 +1,5 @@
 // The cloud-side image name: provider image-name-format, Python str.format placeholders
-// `{image_name}`, `{timestamp}`, `{upload_id}` (nodepool-reference.md §1.3 upload step 6).
+// `{image_name}`, `{timestamp}`, `{upload_id}`, as upstream's UploadWorker fills them.
 
 export interface ImageNameFields {
   image_name: string;

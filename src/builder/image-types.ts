@@ -1,5 +1,5 @@
 // Which formats a diskimage must be built in: every format a provider that lists the image
-// uploads, plus the diskimage's own extra `formats` (nodepool-reference.md §1.3 step 2).
+// uploads, plus the diskimage's own extra `formats`, as upstream's BuildWorker counts image_types.
 import type { DiskImageConfig, ProviderConfig } from '../config/model.ts';
 
 /** provider name -> the disk format it uploads (CloudProvider.imageFormat()). */

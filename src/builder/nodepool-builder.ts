@@ -1,5 +1,5 @@
 // The nodepool-builder daemon: a build loop, one upload loop per provider and a janitor, all
-// reconcile passes over ZooKeeper state (nodepool-reference.md §1.3).
+// reconcile passes over ZooKeeper state, like upstream's builder threads.
 import { hostname as osHostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { CloudProvider } from '../cloud/provider.ts';

@@ -1,6 +1,6 @@
-// Uploads for ONE provider (nodepool-reference.md §1.3 "Upload logic"). Each provider has its
-// own loop, so a slow or broken cloud never holds up the others. A failed upload is retried
-// with exponential backoff (upload-backoff.ts) instead of upstream's fixed 10 s.
+// Uploads for ONE provider (upstream's UploadWorker._checkProviderImageUpload). Each provider
+// has its own loop, so a slow or broken cloud never holds up the others. A failed upload is
+// retried with exponential backoff (upload-backoff.ts) instead of upstream's fixed 10 s.
 import type { CloudProvider } from '../cloud/provider.ts';
 import type { DiskImageConfig, ProviderConfig, ProviderDiskImageConfig } from '../config/model.ts';
 import type { ImageBuild, ImageUpload } from '../model/types.ts';

@@ -1,6 +1,6 @@
 // Runs a command in its own process group with stdout+stderr going straight to a log file
 // (the OS writes it: no JavaScript in the data path), bounded by a timeout that kills the
-// whole tree, sudo children included (dependencies.md row 4, "DIB helper shape"; process-tree.ts).
+// whole tree, sudo children included (upstream kills only the direct child; process-tree.ts).
 // The log is not world-readable: DIB runs with -x and secret env-vars. A run file beside the
 // log names the process, so a builder that died (kill -9) has its orphan found at next start.
 import { spawn } from 'node:child_process';

@@ -1,6 +1,6 @@
 // Classic standalone (0.4) data → the internal model. Each provider gets one pool "main" with
 // the provider-level limits; each (label, provider) pair becomes a pool label carrying the
-// provider image's fields (classic-0.4.md, reference §4.5).
+// provider image's fields (src/config/README.md, "Classic mapping").
 import { Cron } from 'croner';
 import { DEFAULT_CRON, DELETE_INTERVAL_SECONDS } from './defaults.ts';
 import { isRecord } from './detect-format.ts';

@@ -1,5 +1,6 @@
-// The secure file (`-s`, reference §4.1): replaces zookeeper-servers, sets zookeeper-tls and
-// merges env-vars into named diskimages, so secrets can live in a file with tighter permissions.
+// The secure file (`-s`), merged as upstream does: replaces zookeeper-servers, sets zookeeper-tls
+// and merges env-vars into named diskimages, so secrets can live in a file with tighter
+// permissions.
 import type { Env } from './env-substitute.ts';
 import type { ConfigProblem } from './errors.ts';
 import type { NodepoolConfig } from './model.ts';

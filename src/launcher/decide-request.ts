@@ -1,5 +1,5 @@
-// What one pool should do with one request right now (§2.2 step 5), decided without
-// ZooKeeper or a cloud so every branch is unit-tested.
+// What one pool should do with one request right now (upstream's _assignHandlers loop),
+// decided without ZooKeeper or a cloud so every branch is unit-tested.
 import type { NodeRequest, PoolComponent } from '../model/types.ts';
 import type { TenantResourceLimit } from '../config/model.ts';
 import { getDeclineReasons, type DeclineInputs } from './decline-reasons.ts';

@@ -1,4 +1,4 @@
-// Why a pool must decline a request outright (§2.2 getDeclinedReasons). The strings are
+// Why a pool must decline a request outright (upstream's getDeclinedReasons). The strings are
 // upstream's, so logs and `nodepool why` read the same as with upstream.
 import type { NodeRequest } from '../model/types.ts';
 import type { PoolConfig } from '../config/model.ts';

@@ -1,6 +1,7 @@
-// DeletedNodeWorker (§2.7): every delete-interval (the loop's deletes pass), and at once when a node turns used/failed/
-// aborted/deleting, delete unlocked nodes in deletable states and unallocate READY nodes whose
-// request vanished. One bad node never stops the sweep; failures are retried next pass.
+// Upstream's DeletedNodeWorker: every delete-interval (the loop's deletes pass), and at once when
+// a node turns used/failed/aborted/deleting, delete unlocked nodes in deletable states and
+// unallocate READY nodes whose request vanished. One bad node never stops the sweep; failures
+// are retried next pass.
 import type { Node } from '../model/types.ts';
 import type { LockHandle } from '../zk/types.ts';
 import type { LauncherShared } from './launcher-shared.ts';

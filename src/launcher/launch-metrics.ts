@@ -1,4 +1,5 @@
-// nodepool.launch.* timers and counters (§7), through src/stats' key shapes.
+// nodepool.launch.* timers and counters, named as upstream's launcher emits them, through
+// src/stats' key shapes.
 import type { Node } from '../model/types.ts';
 import { reportLaunch, type LaunchResult } from '../stats/launcher-metrics.ts';
 import type { LauncherDeps } from './deps.ts';

@@ -1,4 +1,5 @@
-// How many min-ready requests to submit per label (§2.8), decided without ZooKeeper.
+// How many min-ready requests to submit per label (upstream's createMinReady), decided without
+// ZooKeeper.
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { LabelConfig } from '../config/model.ts';
 import { MIN_READY_REQUESTOR } from './launcher-id.ts';

@@ -1,5 +1,6 @@
-// min-ready (§2.8): keep `min-ready` READY unallocated nodes per label by submitting one-node
-// requests (priority 900, reuse false, ephemeral), and hand fulfilled ones back to the pool.
+// min-ready, as upstream's createMinReady: keep `min-ready` READY unallocated nodes per label by
+// submitting one-node requests (priority 900, reuse false, ephemeral), and hand fulfilled ones
+// back to the pool.
 import type { NodeRequest } from '../model/types.ts';
 import { newRequest } from '../model/factories.ts';
 import type { LauncherShared } from './launcher-shared.ts';

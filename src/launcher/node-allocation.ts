@@ -1,5 +1,5 @@
-// The node-level steps of a request handler (§2.3): reuse a READY node, create and lock a
-// new one, make room when wedged at quota, and give nodes back.
+// The node-level steps of a request handler (upstream's NodeRequestHandler.run()): reuse a
+// READY node, create and lock a new one, make room when wedged at quota, and give nodes back.
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { PoolConfig } from '../config/model.ts';
 import type { LockHandle } from '../zk/types.ts';

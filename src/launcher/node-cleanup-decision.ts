@@ -1,4 +1,5 @@
-// What the delete worker should do with one cached node (§2.7), decided without ZooKeeper.
+// What the delete worker should do with one cached node (as upstream's DeletedNodeWorker),
+// decided without ZooKeeper.
 import type { Node, NodeState } from '../model/types.ts';
 
 /** States in which an unlocked node is deleted (in-use unlocked: Zuul died; building: a launcher died). */

@@ -1,5 +1,5 @@
 // Pure construction of what a launch writes: the initial Node record, the image choice and
-// the server's Nova metadata (§2.3 "New node", §2.5 steps 1-2).
+// the server's Nova metadata, as upstream's request handler and node launcher write them.
 import type { Node, NodeRequest } from '../model/types.ts';
 import type { NewNode } from '../store/types.ts';
 import type { NodepoolConfig, PoolConfig, PoolLabelConfig, ProviderConfig } from '../config/model.ts';

@@ -1,7 +1,8 @@
-// One provider-pool (§2.2): registers its pool component, and in each of the launcher loop's
-// pools passes (due on every request-cache change, and at least every second) adopts requests
-// an earlier launcher on this host left, then walks the requested requests in priority order, deciding for each
-// whether to accept, decline or leave it. Accepted requests run as concurrent RequestHandlers.
+// One provider-pool (upstream's PoolWorker): registers its pool component, and in each of the
+// launcher loop's pools passes (due on every request-cache change, and at least every second)
+// adopts requests an earlier launcher on this host left, then walks the requested requests in
+// priority order, deciding for each whether to accept, decline or leave it. Accepted requests
+// run as concurrent RequestHandlers.
 import type { NodeRequest, PoolComponent } from '../model/types.ts';
 import type { ComponentRegistration } from '../store/types.ts';
 import type { PoolLabelConfig } from '../config/model.ts';

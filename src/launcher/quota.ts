@@ -1,4 +1,4 @@
-// Quota arithmetic (§2.3 hasRemainingQuota). Pure: callers gather cloud limits, servers and
+// Quota arithmetic (upstream's hasRemainingQuota). Pure: callers gather cloud limits, servers and
 // nodes; these functions only add and compare.
 import type { Node } from '../model/types.ts';
 import type { ServerInfo, QuotaLimits } from '../cloud/provider.ts';

@@ -1,6 +1,7 @@
-// One accepted request (§2.3-2.4): mark it pending, fill its node set (reuse, or launch new
-// nodes within quota, pausing when there is none), wait for the launches, then fulfil it,
-// decline it, or — when the requestor deleted it meanwhile — give the nodes back.
+// One accepted request (upstream's NodeRequestHandler: run() and poll()): mark it pending, fill
+// its node set (reuse, or launch new nodes within quota, pausing when there is none), wait for
+// the launches, then fulfil it, decline it, or — when the requestor deleted it meanwhile — give
+// the nodes back.
 import type { NodeRequest } from '../model/types.ts';
 import type { LockHandle } from '../zk/types.ts';
 import { ConnectionLossError, NoNodeError } from '../zk/errors.ts';
@@ -286,7 +287,7 @@ export class RequestHandler {
     this.request.state_time = clock.now() / 1000;
     try {
       // Stored while the nodes are still locked: if the requestor deleted the request meanwhile
-      // (cancel, §3.3 item 7) the nodes are given back unallocated before anyone else sees them.
+      // (Zuul's cancel) the nodes are given back unallocated before anyone else sees them.
       await storeLockedRequest(this.rt.deps, this.request, this.lock, this.rt.stopSignal);
     } catch (err) {
       if (!(err instanceof NoNodeError)) throw err;

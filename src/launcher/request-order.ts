@@ -1,5 +1,6 @@
-// The order in which a pool looks at requests (§2.2 step 4): pools that lack fewer of the
-// request's labels go first, then the id's priority prefix, relative_priority, and sequence.
+// The order in which a pool looks at requests (upstream's _assignHandlers sort): pools that lack
+// fewer of the request's labels go first, then the id's priority prefix, relative_priority, and
+// sequence.
 import type { NodeRequest } from '../model/types.ts';
 
 export interface RequestSortKey {

@@ -1,4 +1,4 @@
-// The launcher's periodic gauges (§7): node counts per state/label/provider, max_servers,
+// The launcher's periodic gauges, as upstream's: node counts per state/label/provider, max_servers,
 // addressable requests per pool and tenant limits. Every launcher reports the same values
 // from its caches (upstream elects one reporter; identical gauges make that unnecessary).
 import type { LauncherShared } from './launcher-shared.ts';

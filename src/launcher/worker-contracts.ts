@@ -14,7 +14,7 @@ export interface PeriodicWorker {
 
 export type PeriodicWorkerClass = new (deps: LauncherDeps) => PeriodicWorker;
 
-/** CleanupWorker (§2.6): request-lock cleanup, leaked servers/ports/FIPs, lost requests,
+/** CleanupWorker, as upstream's: request-lock cleanup, leaked servers/ports/FIPs, lost requests,
  *  max-ready-age, max-hold-age, empty znodes. Run on config.cron.cleanup. */
 export type CleanupWorkerClass = PeriodicWorkerClass;
 

@@ -1,4 +1,4 @@
-// Node JSON exactly as upstream's Node.toDict()/json.dumps writes it (nodepool-reference.md §3.2).
+// Node JSON exactly as upstream's Node.toDict()/json.dumps writes it.
 import type { Node, NodeResources, NodeState } from './types.ts';
 import { FieldReader, coerceInt, parseRecord, setOwn } from './fields.ts';
 import { asFloat, pyJsonBytes } from './py-json.ts';

@@ -1,4 +1,4 @@
-// The records Zuul and upstream Nodepool share through ZooKeeper (nodepool-reference.md §3.2).
+// The records Zuul and upstream Nodepool share through ZooKeeper (upstream's toDict() JSON).
 // Field names are the JSON keys; serialisation order lives in the per-record codec files.
 
 export type NodeState =

@@ -1,5 +1,5 @@
 // The builder's statsd figures, named exactly as upstream's builder emits them
-// (nodepool-reference.md §7). The builder calls these after each build and upload.
+// (listed in src/stats/README.md). The builder calls these after each build and upload.
 import type { Metrics } from './metrics.ts';
 
 export interface BuildOutcome {

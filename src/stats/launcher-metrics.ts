@@ -1,5 +1,5 @@
 // The launcher's statsd figures, named exactly as upstream's launcher emits them
-// (nodepool-reference.md §7). The launcher calls these; they only shape keys and values.
+// (listed in src/stats/README.md). The launcher calls these; they only shape keys and values.
 import type { Node, NodeRequest, NodeState, PoolComponent } from '../model/types.ts';
 import type { Metrics } from './metrics.ts';
 

@@ -1,4 +1,4 @@
-// `nodepool export-image-data` / `import-image-data` (nodepool-reference.md §3.2): a JSON object
+// `nodepool export-image-data` / `import-image-data`, upstream's format: a JSON object
 // mapping each ZooKeeper path to its raw data, for pause flags, builds and uploads (no nodes).
 import type { ZkClient } from '../zk/types.ts';
 import { CreateMode } from '../zk/types.ts';

@@ -1,4 +1,4 @@
-// Images, builds and uploads under /nodepool/images/<image> (nodepool-reference.md §3.1).
+// Images, builds and uploads under /nodepool/images/<image>, upstream's layout.
 import type { ImageBuild, ImageUpload } from '../model/types.ts';
 import { decodeImageBuild, encodeImageBuild } from '../model/image-build.ts';
 import { decodeImageUpload, encodeImageUpload } from '../model/image-upload.ts';

@@ -1,4 +1,4 @@
-// Every ZooKeeper path of the shared data model (nodepool-reference.md §3.1). Nothing outside
+// Every ZooKeeper path of the data model shared with upstream and Zuul. Nothing outside
 // src/store builds a path; relative to the client's chroot.
 import { formatPriority } from '../model/ids.ts';
 import type { ComponentKind } from '../model/component.ts';

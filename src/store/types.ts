@@ -159,7 +159,7 @@ export interface Store {
   /** The builder removes the request once it has started (or finished) that upload. */
   clearUploadRequest(image: string, provider: string): Promise<void>;
 
-  // ----- export / import of image data (§3.2)
+  // ----- export / import of image data (upstream's export-image-data format)
   exportImageData(): Promise<Record<string, string>>;
   importImageData(data: Record<string, string>): Promise<void>;
 }

@@ -1,6 +1,6 @@
 // Golden output: every fixture in test/fixtures/status renders byte-for-byte as the .txt beside it.
-// reference-* and observed-* are copied from the reference docs; oracle-* were rendered by
-// PrettyTable 3.6.0 following upstream's status.py.
+// reference-* are examples rendered by upstream's status.output, observed-* were captured from a
+// running upstream; oracle-* were rendered by PrettyTable 3.6.0 following upstream's status.py.
 import { describe, it, expect } from 'vitest';
 import { renderStatusText } from '../../src/status/listings.ts';
 import { listFixtures, expectedText, fixtureTable } from '../web/status-fixtures.ts';

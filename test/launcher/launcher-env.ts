@@ -188,7 +188,7 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
   return env;
 }
 
-/** Zuul's side of §3.3 for a fulfilled request: delete it, then lock each node, set it used, unlock. */
+/** As Zuul does with a fulfilled request: delete it, then lock each node, set it used, unlock. */
 export async function returnNodes(zuul: ZkStore, request: { id: string; nodes: string[] }): Promise<void> {
   await zuul.deleteRequest(request.id);
   for (const id of request.nodes) {

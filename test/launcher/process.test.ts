@@ -89,8 +89,9 @@ describe('launcher process', () => {
     await waitFor(async () => (await e.zuul.getNode(building.id)) === null, { timeoutMs: 20_000, message: 'dead launcher\'s node deleted' });
     await waitFor(async () => !(await e.sim.admin.listServers()).some((s) => s.name === `np${building.id}` && !s.deleting),
       { timeoutMs: 20_000, message: 'its server deleted' });
-    // The request it held is "lost" (pending, unlocked): the cleanup worker (§2.6 item 3) resets
-    // it and the survivor takes it. Run the cleanup pass now rather than waiting for its cron.
+    // The request it held is "lost" (pending, unlocked): the cleanup worker's lost-request task
+    // resets it and the survivor takes it. Run the cleanup pass now rather than waiting for its
+    // cron.
     const cleanup = new CleanupWorker({
       store: e.store, getConfig: () => e.config, drivers: new Map(), clock: systemClock, logger: e.logger, hostname: 'survivor',
     });

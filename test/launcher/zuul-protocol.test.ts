@@ -1,4 +1,4 @@
-// Plays Zuul's side of the protocol (reference §3.3) against a running launcher on real
+// Plays Zuul's side of the protocol (zuul's nodepool.py) against a running launcher on real
 // ZooKeeper and the simulator: submit, wait, lock, check, delete, in-use, used, unlock.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newRequest } from '../../src/model/factories.ts';

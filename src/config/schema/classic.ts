@@ -1,4 +1,4 @@
-// The classic standalone format (0.4.0 validator, classic-0.4.md). Keys that mean nothing
+// The classic standalone format (upstream tag 0.4.0's config_validator.py). Keys that mean nothing
 // without Jenkins/gearman/MySQL or inline credentials are accepted here and reported once as a
 // warning by ../normalize-classic.ts (see CLASSIC_IGNORED_KEYS).
 import { z } from 'zod';
@@ -80,7 +80,7 @@ export const classicProviderSchema = strictMap({
 export const classicLabelSchema = strictMap({
   name,
   image: z.string(),
-  // 0.4's default (reference §4.5); the current format's default is 0.
+  // 0.4's default (upstream tag 0.4.0); the current format's default is 0.
   'min-ready': z.number().int().default(2),
   'ready-script': z.string().optional(),
   subnodes: anything,

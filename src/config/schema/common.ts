@@ -56,7 +56,7 @@ export function orInfinity(v: number | undefined | null): number {
 
 export const zookeeperServer = strictMap({
   host: name,
-  // Upstream's code defaults to the TLS port; the docs' 2181 is wrong (reference §4.1).
+  // Upstream's code defaults to the TLS port; the docs' 2181 is wrong.
   port: z.number().int().min(1).max(65535).default(2281),
   chroot: z.string().optional(),
 });

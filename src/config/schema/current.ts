@@ -1,4 +1,5 @@
-// The top level of the current nodepool.yaml (reference §4.1) and of the secure file.
+// The top level of the current nodepool.yaml (upstream's ConfigValidator schema) and of the
+// secure file.
 import { z } from 'zod';
 import { name, strictMap, stringMap, zookeeperServer, zookeeperTls } from './common.ts';
 import { diskimageSchema } from './diskimages.ts';

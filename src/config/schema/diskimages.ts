@@ -1,6 +1,6 @@
-// Top-level `diskimages[]` of the current format (reference §4.2). Defaults are NOT applied
-// here: a child inherits its parent's value when it does not set one, so defaults come after
-// the parent chain is resolved (see ../diskimage-inheritance.ts).
+// Top-level `diskimages[]` of the current format (upstream's validator schema). Defaults are NOT
+// applied here: a child inherits its parent's value when it does not set one, so defaults come
+// after the parent chain is resolved (see ../diskimage-inheritance.ts).
 import { z } from 'zod';
 import { metadataMap, name, strictMap, stringish, stringList, stringMap } from './common.ts';
 

@@ -1,5 +1,5 @@
-// The OpenStack provider of the current format (reference §4.3–4.4): provider, its diskimages,
-// cloud-images, pools and pool labels, with upstream's code defaults.
+// The OpenStack provider of the current format (upstream's driver/openstack/config.py): provider,
+// its diskimages, cloud-images, pools and pool labels, with upstream's code defaults.
 import { z } from 'zod';
 import { limit, metadataMap, name, strictMap, stringList } from './common.ts';
 
@@ -100,7 +100,7 @@ export const openstackProviderSchema = strictMap({
   rate: z.number().min(0).default(1.0),
   'image-upload-timeout': z.number().positive().default(3600),
   'image-name-format': z.string().default('{image_name}-{timestamp}'),
-  // The docs say nothing; the code's None means "do not clean" (reference §4.4).
+  // The docs say nothing; upstream's code default None means "do not clean".
   'clean-floating-ips': z.boolean().default(false),
   'port-cleanup-interval': z.number().int().min(0).default(600),
   'post-upload-hook': z.string().optional(),

@@ -1,4 +1,4 @@
-// CleanupWorker (reference §2.6, classic `cleanup` cron): one pass runs every task in turn, each
+// CleanupWorker (upstream's tasks; classic `cleanup` cron): one pass runs every task in turn, each
 // isolated so a failing task (or item) is logged and never stops the others. Remembers leaked
 // instances between passes (two-pass rule) per provider; the driver remembers its own.
 import type { LauncherDeps } from '../deps.ts';

@@ -1,4 +1,4 @@
-// Pure decisions of the leaked-resource and request-lock cleanup (reference §2.6 1-2).
+// Pure decisions of the leaked-resource and request-lock cleanup (upstream's CleanupWorker).
 import type { PortInfo } from '../../cloud/provider.ts';
 import type { InstanceInfo } from '../driver/driver.ts';
 

@@ -1,4 +1,4 @@
-// Pure decisions of the node-age tasks (reference §2.6 3-5): max-ready-age, hold expiry,
+// Pure decisions of the node-age tasks of upstream's CleanupWorker: max-ready-age, hold expiry,
 // and what resetting a lost request does to its nodes.
 import type { Node, NodeRequest } from '../../model/types.ts';
 

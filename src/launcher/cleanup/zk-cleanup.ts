@@ -1,4 +1,4 @@
-// The ZooKeeper side of cleanup (reference §2.6 1, 3-6): request locks without requests, lost
+// The ZooKeeper side of upstream's CleanupWorker tasks: request locks without requests, lost
 // requests, max-ready-age, hold expiry, empty node znodes, explanations of vanished requests.
 // Each function handles its items one by one: one bad item is logged and skipped.
 import type { Node } from '../../model/types.ts';

@@ -2,7 +2,7 @@
 // the delete path need from "where nodes come from". Modelled on upstream Nodepool's
 // state-machine adapter (nodepool/driver/statemachine.py: getCreateStateMachine,
 // getDeleteStateMachine, listInstances, listResources/deleteResource, getQuotaLimits,
-// getQuotaForLabel; see docs/nodepool-reference.md §2.5-2.7 of the shared reference).
+// getQuotaForLabel).
 //
 // Two kinds of driver plug in here without changes above it:
 //  - a *launching* driver (OpenStack) creates one instance per node with a create state

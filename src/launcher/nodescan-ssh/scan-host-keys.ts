@@ -1,4 +1,4 @@
-// Gathers a freshly booted node's SSH host keys (reference §2.5 step 4, dependencies.md "Keyscan"):
+// Gathers a freshly booted node's SSH host keys (upstream keyscans once the server is ACTIVE):
 // one ssh2 connection per host key algorithm, capturing the key the server offers in hostVerifier
 // and refusing it, so no login is ever attempted. Retried until the node answers or time runs out.
 import { connect as netConnect } from 'node:net';

@@ -1,5 +1,5 @@
 // What classic nodepool wrote into the node's /etc/nodepool before the ready-script ran
-// (classic-0.4.md "ready-script and the node's /etc/nodepool"). Pure: the caller writes them.
+// (listed in ./README.md). Pure: the caller writes them.
 import type { Node } from '../../model/types.ts';
 import type { ProviderConfig } from '../../config/model.ts';
 

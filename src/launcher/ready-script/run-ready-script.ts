@@ -1,8 +1,9 @@
-// The classic ready-script step (classic-0.4.md): log in to the booted node as the label's user
-// with its private key, check /etc/nodepool, write the node's files there, install the script
-// from the scripts dir beside the config (else the image's copy in /opt/nodepool-scripts is
-// used), run it with the NODEPOOL_* variables and the hostname, and stream its output to
-// `<log dir>/<node id>.log`. Any failure throws: the launcher counts a failed attempt.
+// The classic ready-script step (upstream 0.4's, ./README.md): log in to the booted node as the
+// label's user with its private key, check /etc/nodepool, write the node's files there, install
+// the script from the scripts dir beside the config (else the image's copy in
+// /opt/nodepool-scripts is used), run it with the NODEPOOL_* variables and the hostname, and
+// stream its output to `<log dir>/<node id>.log`. Any failure throws: the launcher counts a
+// failed attempt.
 import { createWriteStream, statSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';

@@ -1,4 +1,4 @@
-// Cleanup's "empty znodes" task (§2.6 item 6): a node znode with no data (left by a kazoo lock
+// Cleanup's "empty znodes" task (upstream's too): a node znode with no data (left by a kazoo lock
 // taken on a node while it was deleted, which recreates the path) is removed with its lock dir;
 // a node with data, even undecodable data, is left alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

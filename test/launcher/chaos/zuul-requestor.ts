@@ -1,4 +1,4 @@
-// A Zuul-like requestor (reference §3.3) that survives ZooKeeper outages the way Zuul does:
+// A Zuul-like requestor (as zuul's nodepool.py) that survives ZooKeeper outages the way Zuul does:
 // every call is retried on connection loss. It keeps a ledger of what it saw, through watches
 // (record caches) and its own accepts, so the test can prove no node went to two requests.
 import { randomUUID } from 'node:crypto';
