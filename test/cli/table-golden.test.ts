@@ -20,7 +20,7 @@ describe('status tables match upstream PrettyTable output', () => {
     expect(text).toBe(expectedText(f.name));
   });
 
-  it('keeps the two request rows quoted in upstream-observed.md verbatim', () => {
+  it('keeps the two request rows a running upstream printed verbatim', () => {
     const f = fixtures.find((x) => x.name === 'oracle-request-list-observed-rows')!;
     const text = renderStatusText(fixtureTable(f), f.now * 1000);
     expect(text).toContain('| 200-0000000133 | 0        | pending   | bench-vm           | small,small          |       |             | 9df1452b37d0467a8ade58f893be6992 |');
