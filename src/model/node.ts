@@ -83,8 +83,11 @@ export function decodeNode(id: string, data: Buffer | Uint8Array | string, meta:
   const f = new FieldReader(parseRecord(data, path), path);
   const holdExpiration = f.raw('hold_expiration');
   const extra: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(f.record)) {
-    if (!OWNED_KEYS.has(key)) setOwn(extra, key, value);
+  // for-in (own enumerable keys of a parsed object, in Object.entries' order) allocates no pair
+  // per key: a listing decodes every node.
+  const record = f.record;
+  for (const key in record) {
+    if (!OWNED_KEYS.has(key)) setOwn(extra, key, record[key]);
   }
   const node: Node = {
     id,
