@@ -3,6 +3,7 @@
 // the daemon decides on time (boot timeouts, retries, pass intervals) never depends on how fast
 // this machine answers. A test waits for a condition measured in the daemon's time, not ours.
 import type { ManualClock } from '../../src/util/clock.ts';
+import { checkCondition } from '../helpers/wait.ts';
 
 export interface ClockDriverOptions {
   clock: ManualClock;
@@ -58,12 +59,9 @@ export class ClockDriver {
     const deadline = this.clock.now() + withinMs;
     let lastError: unknown;
     for (;;) {
-      try {
-        const value = await condition();
-        if (value) return value as NonNullable<T>;
-      } catch (err) {
-        lastError = err;
-      }
+      const check = await checkCondition(condition);
+      if (check.value) return check.value;
+      if ('error' in check) lastError = check.error;
       if (this.clock.now() >= deadline) {
         const why = lastError ? `: ${String(lastError)}` : '';
         throw new Error(`not within ${withinMs} ms of clock time: ${options.message ?? 'condition'}${why}`);

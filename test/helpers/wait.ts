@@ -1,4 +1,15 @@
 // Tests that depend on real time wait for a condition with a deadline, never a fixed sleep.
+
+/** One look at a condition: its truthy value, or null with the error it threw (for the message). */
+export async function checkCondition<T>(condition: () => T | Promise<T>): Promise<{ value: NonNullable<T> | null; error?: unknown }> {
+  try {
+    const value = await condition();
+    return { value: value ? (value as NonNullable<T>) : null };
+  } catch (error) {
+    return { value: null, error };
+  }
+}
+
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
   { timeoutMs = 10_000, intervalMs = 25, message = 'condition' } = {},
@@ -6,12 +17,9 @@ export async function waitFor<T>(
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value as NonNullable<T>;
-    } catch (err) {
-      lastError = err;
-    }
+    const check = await checkCondition(condition);
+    if (check.value) return check.value;
+    if ('error' in check) lastError = check.error;
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${message}` + (lastError ? `: ${String(lastError)}` : ''));
     }
