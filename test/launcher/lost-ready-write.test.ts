@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ZkStore } from '../../src/store/zk-store.ts';
 import { newRequest } from '../../src/model/factories.ts';
-import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { ConnectionLossError, ErrorCode } from '../../src/zk/errors.ts';
 import type { ZkClient } from '../../src/zk/types.ts';
@@ -39,7 +38,7 @@ describe('a READY write whose reply is lost', () => {
       },
     }) as ZkClient;
     // The env's launcher (its own providers, stopped by env.close) on a store over the lossy client.
-    await env.newLauncher({ store: new ZkStore(lossy, { logger: silentLogger(), clock: systemClock }), hostname: 'lost-ready-host' });
+    await env.newLauncher({ store: new ZkStore(lossy, { logger: silentLogger(), clock: env.clock }), hostname: 'lost-ready-host' });
   });
 
   afterAll(async () => {

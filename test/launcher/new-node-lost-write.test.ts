@@ -6,7 +6,6 @@ import { createBuildingNode } from '../../src/launcher/node-allocation.ts';
 import type { PoolRuntime } from '../../src/launcher/pool-runtime.ts';
 import { newRequest } from '../../src/model/factories.ts';
 import { ZkStore } from '../../src/store/zk-store.ts';
-import { systemClock } from '../../src/util/clock.ts';
 import { silentLogger } from '../../src/util/logger.ts';
 import { ConnectionLossError, ErrorCode } from '../../src/zk/errors.ts';
 import type { ZkClient } from '../../src/zk/types.ts';
@@ -35,11 +34,11 @@ describe('a new node whose BUILDING write loses its reply', () => {
         return typeof v === 'function' ? v.bind(target) : v;
       },
     }) as ZkClient;
-    const store = new ZkStore(lossy, { logger: silentLogger(), clock: systemClock });
+    const store = new ZkStore(lossy, { logger: silentLogger(), clock: env.clock });
     const provider = env.config.providers[0];
     const pool = provider.pools[0];
     const rt = {
-      deps: { store, clock: systemClock, logger: silentLogger() },
+      deps: { store, clock: env.clock, logger: silentLogger() },
       launcherId: 'vm-PoolWorker.sim-main-test',
       config: () => ({ provider, pool }),
     } as unknown as PoolRuntime;
