@@ -165,8 +165,9 @@ export interface NodepoolConfig {
   /** Absolute path of the secure file merged in (`-s`), if any. */
   secureFile?: string | null;
   /**
-   * NODEPOOL_ environment variables substituted into the config or secure file, sorted: they
-   * may hold secrets, so they are kept out of what is handed to nodes (ready-scripts).
+   * NODEPOOL_ environment variables the config or secure file names as %(NODEPOOL_X) placeholders
+   * (substituted or left unset), sorted: they may hold secrets, so they are kept out of what is
+   * handed to nodes (ready-scripts). Set by the loader; absent on a config built another way.
    */
   consumedEnvVars?: string[];
   /** Classic `ready-script-env`: only these daemon NODEPOOL_* variables reach ready-scripts (absent: all but the consumed ones). */

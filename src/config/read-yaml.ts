@@ -16,7 +16,10 @@ export function readYaml(file: string, written: string, env: Env): { source: Yam
     .filter((u) => !source.inComment(u.offset))
     .map((u) => source.problemAtOffset(u.offset, 'warning',
       `%(${u.name}) is left as written: ${u.name} is not set (expected it in the environment)`));
-  return { source, consumed: sub.consumed, problems };
+  // Every name the file writes as a placeholder counts, set or not: whenever it is set it may
+  // carry a secret into the config, so it is never handed on (ready-scripts).
+  const consumed = [...new Set([...sub.consumed, ...sub.unset.map((u) => u.name)])].sort();
+  return { source, consumed, problems };
 }
 
 

@@ -81,8 +81,8 @@ async function login(p: ReadyScriptParams, privateKey: Buffer, username: string)
 function envForwarding(config: NodepoolConfig): { forwarding: EnvForwarding; problem: string | null } {
   const consumed = consumedEnvVarsOf(config);
   const allow = config.readyScriptEnv ?? null;
-  if ('unreadable' in consumed) {
-    return { forwarding: { consumed: null, allow }, problem: `cannot tell which variables the config consumes (${consumed.unreadable}): none of the daemon's NODEPOOL_* variables are forwarded` };
+  if ('unknown' in consumed) {
+    return { forwarding: { consumed: null, allow }, problem: `cannot tell which variables the config consumes (${consumed.unknown}): none of the daemon's NODEPOOL_* variables are forwarded` };
   }
   return { forwarding: { consumed: consumed.names, allow }, problem: null };
 }

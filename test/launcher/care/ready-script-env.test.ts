@@ -5,20 +5,32 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { consumedEnvVarNames, consumedEnvVarsOf } from '../../../src/config/consumed-env.ts';
-import { validateConfigText } from '../../../src/config/load.ts';
+import { consumedEnvVarsOf } from '../../../src/config/consumed-env.ts';
+import { loadConfig, validateConfigText } from '../../../src/config/load.ts';
 import { CappedLogWriter, pruneReadyScriptLogs, readyLogsToPrune } from '../../../src/launcher/ready-script/ready-script-logs.ts';
 import { forwardedDaemonEnv } from '../../../src/launcher/ready-script/script-command.ts';
 
 const daemonEnv = { NODEPOOL_SECRET_TOKEN: 'xyz', NODEPOOL_RELEASE: 'ocata', NODEPOOL_OTHER: 'o', PATH: '/bin', HOME: '/root' };
 
 describe('ready-script environment', () => {
-  it('scans %(NODEPOOL_X) names in the config and secure texts', () => {
-    const names = consumedEnvVarNames([
-      "providers:\n  - name: a\n    password: '%(NODEPOOL_SECRET_TOKEN)s'\n",
-      'zookeeper-tls: {key: "%(NODEPOOL_ZK_KEY)"} # and %(NODEPOOL_IN_COMMENT)\n%(NOT_NODEPOOL) %(nodepool_lower)',
-    ]);
-    expect([...names].sort()).toEqual(['NODEPOOL_IN_COMMENT', 'NODEPOOL_SECRET_TOKEN', 'NODEPOOL_ZK_KEY']);
+  it('the loader records every %(NODEPOOL_X) name of the config and secure files, set or not', async () => {
+    const fixtures = join(import.meta.dirname, '../../fixtures/config');
+    const dir = mkdtempSync(join(tmpdir(), 'np-consumed-'));
+    try {
+      writeFileSync(join(dir, 'nodepool.yaml'), `${readFileSync(join(fixtures, 'secure-main.yaml'), 'utf8')}\n# %(NODEPOOL_IN_COMMENT) %(NOT_NODEPOOL)\n`);
+      const secure = readFileSync(join(fixtures, 'secure/secure-file.yaml'), 'utf8').replace('hunter2-secret', '%(NODEPOOL_REGISTRY)');
+      expect(secure).toContain('%(NODEPOOL_REGISTRY)');
+      writeFileSync(join(dir, 'secure.yaml'), secure);
+      const { config } = await loadConfig(join(dir, 'nodepool.yaml'), { env: { NODEPOOL_REGISTRY: 'hunter2' }, secure: join(dir, 'secure.yaml') });
+      expect(JSON.stringify(config)).toContain('hunter2');
+      const r = consumedEnvVarsOf(config);
+      // Substituted (the secure file's) and left unset (the comment's) alike.
+      expect('names' in r && [...r.names].sort()).toEqual(['NODEPOOL_IN_COMMENT', 'NODEPOOL_REGISTRY']);
+      // A config built another way cannot tell: nothing is forwarded then (see below).
+      expect(consumedEnvVarsOf({})).toEqual({ unknown: expect.any(String) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('forwards every NODEPOOL_* variable except the consumed ones', () => {
@@ -35,20 +47,6 @@ describe('ready-script environment', () => {
 
   it('forwards none of the daemon variables when the consumed set is unknown', () => {
     expect(forwardedDaemonEnv(daemonEnv, { consumed: null, allow: null }).env).toEqual({});
-  });
-
-  it('reads the consumed names from the config and secure files; unreadable files are reported', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'np-consumed-'));
-    try {
-      writeFileSync(join(dir, 'nodepool.yaml'), 'x: 1\n');
-      writeFileSync(join(dir, 'secure.conf'), "password: '%(NODEPOOL_DB)'\n");
-      const r = consumedEnvVarsOf({ configFile: join(dir, 'nodepool.yaml'), secureFile: join(dir, 'secure.conf') });
-      expect('names' in r && [...r.names]).toEqual(['NODEPOOL_DB']);
-      const missing = consumedEnvVarsOf({ configFile: join(dir, 'gone.yaml'), secureFile: null });
-      expect(missing).toEqual({ unreadable: expect.stringContaining('ENOENT') });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 
   it('the classic ready-script-env key is validated and reaches the model', () => {
