@@ -50,7 +50,7 @@ describe('a discarded server is never adopted', () => {
   });
 
   afterAll(async () => {
-    await launcher?.stop();
+    if (launcher) await env.drive(launcher.stop());
     await provider?.stop();
     await env?.close();
   });

@@ -177,7 +177,9 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
       return launcher;
     },
     async close() {
-      for (const l of launchers) await l.stop().catch(() => {});
+      // Stopping may wait out a sleep that is not tied to the stop (a cloud call's retry): the
+      // clock keeps moving meanwhile, as real time would.
+      for (const l of launchers) await env.drive(l.stop()).catch(() => {});
       for (const p of providers) await p.stop().catch(() => {});
       for (const d of dispatchers) await d.close().catch(() => {});
       await zk.closeAll();

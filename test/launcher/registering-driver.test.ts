@@ -65,7 +65,7 @@ describe('a driver that registers nodes instead of launching them', () => {
     await env.drive(launcher.start());
   });
   afterAll(async () => {
-    await launcher?.stop();
+    if (launcher) await env.drive(launcher.stop());
     await env?.close();
   });
 

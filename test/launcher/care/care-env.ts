@@ -44,7 +44,7 @@ export async function startCareEnv(opts: EnvOptions): Promise<CareEnv> {
       return launcher;
     },
     async close() {
-      for (const l of started.launchers) await l.stop().catch(() => undefined);
+      for (const l of started.launchers) await env.drive(l.stop()).catch(() => undefined);
       await close();
     },
   });
