@@ -80,9 +80,11 @@ export class ClockDriver {
     }
   }
 
-  /** Moves time by `ms` in steps that wake each sleeper in order, waiting out I/O between them. */
-  async advance(ms: number): Promise<void> {
-    const end = this.clock.now() + ms;
-    await this.until(() => this.clock.now() >= end, { withinMs: ms + 1, message: `advance ${ms} ms` });
+  /** Awaits work that sleeps on the clock (a daemon's start or stop, one pass), driving it meanwhile. */
+  async settle<T>(work: Promise<T>, message = 'work on the clock'): Promise<T> {
+    let settled = false;
+    void work.then(() => { settled = true; }, () => { settled = true; });
+    await this.until(() => settled, { message });
+    return work;
   }
 }

@@ -63,8 +63,6 @@ export interface LauncherEnv {
   until<T>(condition: () => T | Promise<T>, options?: UntilOptions): Promise<NonNullable<T>>;
   /** Awaits work that may sleep on the clock (a launcher's start()), driving a manual clock. */
   drive<T>(work: Promise<T>): Promise<T>;
-  /** Lets `ms` of clock time pass (manual clock only), waking each sleeper in order. */
-  advance(ms: number): Promise<void>;
   /** Moves a manual clock `ms` at once (hours of age for a cleanup pass, no loop running). */
   jump(ms: number): Promise<void>;
   newLauncher(options?: { hostname?: string; store?: ZkStore; client?: ZooKeeperClient; staticHosts?: StaticProvidersOptions }): Promise<Launcher>;
@@ -135,17 +133,8 @@ export async function startEnv(opts: EnvOptions): Promise<LauncherEnv> {
       if (driver) return driver.until(condition, options);
       return waitFor(condition, { timeoutMs: options.withinMs ?? 30_000, message: options.message });
     },
-    async drive(work) {
-      if (driver) {
-        let settled = false;
-        void work.then(() => { settled = true; }, () => { settled = true; });
-        await driver.until(() => settled, { message: 'work on the clock' });
-      }
-      return work;
-    },
-    async advance(ms) {
-      if (!driver) throw new Error('advance needs the manual clock');
-      await driver.advance(ms);
+    drive(work) {
+      return driver ? driver.settle(work) : work;
     },
     async jump(ms) {
       if (!manual) throw new Error('jump needs the manual clock');

@@ -35,14 +35,6 @@ describe('hostKeyScanner', () => {
     return { clock, scan: hostKeyScanner(clock), driver: new ClockDriver({ clock, busy: () => 0, maxStepMs: 50 }) };
   }
 
-  /** Settles the scan while the driver moves its clock; returns the outcome. */
-  async function settle<T>(driver: ClockDriver, scan: Promise<T>): Promise<{ value?: T; error?: unknown }> {
-    let outcome: { value?: T; error?: unknown } | undefined;
-    scan.then((value) => { outcome = { value }; }, (error) => { outcome = { error }; });
-    await driver.until(() => outcome, { withinMs: 120_000, message: 'scan settled' });
-    return outcome!;
-  }
-
   it('returns the simulator host keys, ed25519, ecdsa and rsa, from the first attempt', async () => {
     const { clock, scan } = scanner();
     const started = clock.now();
@@ -86,7 +78,7 @@ describe('hostKeyScanner', () => {
     const { clock, scan, driver } = scanner();
     const port = await freePort();
     const started = clock.now();
-    const { error } = await settle(driver, scan('127.0.0.1', port, 800, new AbortController().signal));
+    const error = await driver.settle(scan('127.0.0.1', port, 800, new AbortController().signal)).then(() => null, (err: unknown) => err);
     expect(String(error)).toMatch(/ECONNREFUSED/);
     expect(String(error)).toContain('within 800 ms');
     expect(clock.now() - started).toBeGreaterThanOrEqual(700);
